@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the toolkit and its tests need on a fresh Debian machine with Node and npm:
+# Deno (from npm) and, when we may use apt, the Debian tools the tests cross-check against
+# (GDAL, PROJ via pyproj, rasterio, numpy). Safe to run again: it skips what is there.
+set -euo pipefail
+DENO_VERSION=2.9.6
+
+if ! command -v deno >/dev/null 2>&1 || ! deno --version | head -1 | grep -q "^deno 2\."; then
+  echo "setup: installing deno@$DENO_VERSION from npm" >&2
+  npm install -g --silent "deno@$DENO_VERSION" >&2 || {
+    echo "setup: npm install -g failed; try: npm install -g deno@$DENO_VERSION (may need sudo)" >&2
+    exit 1
+  }
+fi
+
+need=()
+command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
+/usr/bin/python3 -c "import pyproj" 2>/dev/null || need+=(python3-pyproj)
+/usr/bin/python3 -c "import rasterio" 2>/dev/null || need+=(python3-rasterio)
+/usr/bin/python3 -c "import numpy" 2>/dev/null || need+=(python3-numpy)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages: ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >&2
+    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  else
+    echo "setup: no apt-get; tests that cross-check with ${need[*]} will be skipped" >&2
+  fi
+fi
+deno --version | head -1 >&2
