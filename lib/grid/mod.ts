@@ -5,3 +5,4 @@ export * from "./zone.ts";
 export * from "./geobox.ts";
 export * from "./tile_grid.ts";
 export * from "./zone_grid.ts";
+export * from "./crs.ts";

@@ -1,0 +1,182 @@
+/**
+ * Shard assembly (I/O side): opens the tiles that touch one shard, validates each against
+ * its computed grid before using a single pixel, reads only the rows and landmask windows
+ * the shard needs, and composites them (composite.ts). A broken tile is reported and
+ * skipped; its neighbours' pixels in the same shard are still written.
+ */
+import { TesseraError } from "../errors.ts";
+import type { GeoBox } from "../grid/geobox.ts";
+import type { TileGrid } from "../grid/tile_grid.ts";
+import { type Landmask, openLandmask } from "../tiles/landmask.ts";
+import { tileName, tilePaths } from "../tiles/layout.ts";
+import { type NpyFile, openNpy } from "../tiles/npy.ts";
+import { readScaleRows } from "../tiles/scales.ts";
+import type { TileRef } from "../tiles/tile_ref.ts";
+import { ORIGIN_TOLERANCE_M } from "../scan/check_tile.ts";
+import { pixelCellKey, tileCellKey } from "./cell.ts";
+import { addCoverage, type BlockCounts, compositeBlock, type ShardBuffer } from "./composite.ts";
+import type { ShardJob } from "./shard_plan.ts";
+
+/** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
+const ROWS_PER_READ = 64;
+
+/** What a worker needs to know about a zone to assemble any of its shards. */
+export interface AssembleContext {
+  readonly base: string;
+  readonly zone: number;
+  readonly geobox: GeoBox;
+  readonly bands: number;
+  readonly maxValidScale: number;
+  readonly tiles: readonly TileRef[];
+  readonly grids: readonly TileGrid[];
+  readonly placements: readonly { rowOffsetPx: number; colOffsetPx: number }[];
+}
+
+/** A tile that could not be used, with its file and reason. */
+export interface TileFailure {
+  readonly tile: string;
+  readonly year: number;
+  readonly kind: string;
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** Outcome of assembling one shard. */
+export interface AssembleResult {
+  failures: TileFailure[];
+  counts: BlockCounts;
+}
+
+interface OpenTile {
+  index: number;
+  emb: NpyFile;
+  scales: NpyFile;
+  mask: Landmask;
+}
+
+/**
+ * Assembles shard `job` into `buf` (which must be freshly reset).
+ *
+ * @example
+ * const r = await assembleShard(ctx, job, buffer);
+ * for (const f of r.failures) console.error(f.tile, f.message);
+ */
+export async function assembleShard(
+  ctx: AssembleContext,
+  job: ShardJob,
+  buf: ShardBuffer,
+): Promise<AssembleResult> {
+  const failures: TileFailure[] = [];
+  const opened: { tile: OpenTile; rect: ShardJob["pieces"][number]["zone"] }[] = [];
+  try {
+    for (const piece of job.pieces) {
+      const t = await openTile(ctx, piece.tile).catch((e) => {
+        failures.push(failure(ctx, piece.tile, e));
+        return undefined;
+      });
+      if (t) opened.push({ tile: t, rect: piece.zone });
+    }
+    const local = (r: { r0: number; r1: number; c0: number; c1: number }) => ({
+      r0: r.r0 - job.rect.r0,
+      r1: r.r1 - job.rect.r0,
+      c0: r.c0 - job.rect.c0,
+      c1: r.c1 - job.rect.c0,
+    });
+    addCoverage(buf, opened.map((o) => local(o.rect)));
+    const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
+    const embBuf = new Int8Array(ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
+    for (const { tile, rect } of opened) {
+      const grid = ctx.grids[tile.index];
+      const place = ctx.placements[tile.index];
+      const own = tileCellKey(ctx.tiles[tile.index].lonI, ctx.tiles[tile.index].latI);
+      const W = grid.geobox.width;
+      const tc0 = rect.c0 - place.colOffsetPx, tc1 = rect.c1 - place.colOffsetPx;
+      for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
+        const zr1 = Math.min(rect.r1, zr + ROWS_PER_READ);
+        const tr0 = zr - place.rowOffsetPx, tr1 = zr1 - place.rowOffsetPx;
+        const embeddings = await tile.emb.readRowsInto(tr0, tr1, embBuf);
+        const scales = await readScaleRows(tile.scales, tr0, tr1);
+        const land = await tile.mask.readWindow(tr0, tr1, tc0, tc1);
+        const c = compositeBlock(buf, {
+          rect: local({ r0: zr, r1: zr1, c0: rect.c0, c1: rect.c1 }),
+          embeddings: embeddings as Int8Array,
+          scales,
+          land,
+          rowLength: W,
+          col0: tc0,
+          maxValidScale: ctx.maxValidScale,
+          inOwnCell: (y, x) =>
+            pixelCellKey(ctx.geobox, ctx.zone, y + job.rect.r0, x + job.rect.c0) === own,
+        });
+        counts.valid += c.valid;
+        counts.invalid += c.invalid;
+        counts.contested += c.contested;
+      }
+    }
+    return { failures, counts };
+  } finally {
+    for (const { tile } of opened) {
+      tile.emb.close();
+      tile.scales.close();
+      tile.mask.close();
+    }
+  }
+}
+
+function maxWidth(ctx: AssembleContext, opened: { tile: OpenTile }[]): number {
+  return Math.max(1, ...opened.map((o) => ctx.grids[o.tile.index].geobox.width));
+}
+
+/** Opens and validates one tile's three files; throws a TesseraError naming the bad one. */
+async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> {
+  const tile = ctx.tiles[index];
+  const grid = ctx.grids[index];
+  const paths = tilePaths(ctx.base, tile);
+  const { width: W, height: H } = grid.geobox;
+  const closers: { close(): void }[] = [];
+  try {
+    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, ctx.bands] });
+    closers.push(emb);
+    const scales = await openNpy(paths.scales, { dtype: "float32" });
+    closers.push(scales);
+    if (scales.shape.length < 2 || scales.shape.length > 3 || scales.shape[0] !== H || scales.shape[1] !== W) {
+      throw new TesseraError(
+        "ShapeMismatch",
+        `scales shape (${scales.shape.join(", ")}) does not match the tile grid ${H} × ${W}; re-download the tile`,
+        paths.scales,
+      );
+    }
+    const mask = await openLandmask(paths.landmask);
+    closers.push(mask);
+    const [, , me, , , mn] = mask.transform;
+    const [, , ce, , , cn] = grid.geobox.transform;
+    if (
+      mask.epsg !== grid.epsg || mask.width !== W || mask.height !== H ||
+      Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M
+    ) {
+      throw new TesseraError(
+        "LandmaskMismatch",
+        `landmask grid EPSG:${mask.epsg} ${mask.width}×${mask.height} at (${me.toFixed(2)}, ${mn.toFixed(2)}) ` +
+          `differs from the computed EPSG:${grid.epsg} ${W}×${H} at (${ce.toFixed(2)}, ${cn.toFixed(2)}); ` +
+          "the tile is skipped — re-download the landmask",
+        paths.landmask,
+      );
+    }
+    return { index, emb, scales, mask };
+  } catch (e) {
+    for (const c of closers) c.close();
+    throw e;
+  }
+}
+
+function failure(ctx: AssembleContext, index: number, e: unknown): TileFailure {
+  const t = ctx.tiles[index];
+  const te = e instanceof TesseraError ? e : undefined;
+  return {
+    tile: tileName(t.lonI, t.latI),
+    year: t.year,
+    kind: te?.kind ?? (e as Error)?.name ?? "Error",
+    path: te?.path,
+    message: (e as Error)?.message ?? String(e),
+  };
+}

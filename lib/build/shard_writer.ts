@@ -1,0 +1,103 @@
+/**
+ * Builds one shard end to end — assemble, encode, write — with one reusable buffer. Runs
+ * inside a worker (shard_worker.ts). Every object is written once via a temporary key and a
+ * rename; the per-shard marker (statistics + failures) is written last, so its presence
+ * means the shard is complete.
+ */
+import { encodeDenseShard } from "../zarr/dense_shard.ts";
+import { FsStore } from "../zarr/fs_store.ts";
+import { type ArrayMetadata, arrayLayout, chunkKey } from "../zarr/metadata.ts";
+import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
+import { newShardBuffer, resetShardBuffer, type ShardBuffer } from "./composite.ts";
+import type { ShardJob } from "./shard_plan.ts";
+import { encodeStats, shardStats } from "./stats.ts";
+
+/** Directory (inside the store) of the per-shard markers of a build in progress. */
+export const BUILD_DIR = "_build";
+
+/** Key of a shard's completion marker. */
+export function markerKey(row: number, col: number): string {
+  return `${BUILD_DIR}/shards/${row}.${col}.stats`;
+}
+
+/** Key of a shard's failure list (present only when tiles failed). */
+export function failuresKey(row: number, col: number): string {
+  return `${BUILD_DIR}/shards/${row}.${col}.failures.json`;
+}
+
+/** Everything a worker needs, sent once. */
+export interface ShardWriterInit {
+  storeRoot: string;
+  ctx: AssembleContext;
+  embeddings: ArrayMetadata;
+  scales: ArrayMetadata;
+  shardPx: number;
+}
+
+/** Result of one shard, sent back to the coordinator. */
+export interface ShardDone {
+  row: number;
+  col: number;
+  failures: TileFailure[];
+  validPixels: number;
+  bytesWritten: number;
+}
+
+/** A shard builder bound to one store and zone. */
+export class ShardWriter {
+  #init: ShardWriterInit;
+  #store: FsStore;
+  #buf?: ShardBuffer;
+
+  constructor(init: ShardWriterInit) {
+    this.#init = init;
+    this.#store = new FsStore(init.storeRoot);
+  }
+
+  /** Builds, encodes and writes shard `job`. */
+  async write(job: ShardJob): Promise<ShardDone> {
+    const { ctx, shardPx } = this.#init;
+    const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands);
+    resetShardBuffer(buf);
+    const { failures, counts } = await assembleShard(ctx, job, buf);
+    let bytesWritten = 0;
+    const put = async (name: string, meta: ArrayMetadata, data: Int8Array | Float32Array) => {
+      const l = arrayLayout(meta);
+      const idx = l.shape.length === 3 ? [job.row, job.col, 0] : [job.row, job.col];
+      const key = chunkKey(name, idx);
+      const bytes = encodeDenseShard({
+        data,
+        shardShape: l.chunkShape,
+        innerShape: l.innerChunkShape!,
+        fill: l.fill,
+        compress: l.compress,
+        level: l.level,
+      });
+      if (bytes) {
+        await this.#store.set(key, bytes);
+        bytesWritten += bytes.length;
+      } else {
+        await this.#store.delete(key);
+      }
+    };
+    await put("embeddings", this.#init.embeddings, buf.embeddings);
+    await put("scales", this.#init.scales, buf.scales);
+    const st = shardStats(
+      buf.embeddings,
+      buf.scales,
+      shardPx,
+      ctx.bands,
+      job.rect.r0,
+      job.rect.c0,
+      job.rect.r1 - job.rect.r0,
+      job.rect.c1 - job.rect.c0,
+    );
+    if (failures.length) {
+      await this.#store.set(failuresKey(job.row, job.col), new TextEncoder().encode(JSON.stringify(failures)));
+    } else {
+      await this.#store.delete(failuresKey(job.row, job.col));
+    }
+    await this.#store.set(markerKey(job.row, job.col), encodeStats(st));
+    return { row: job.row, col: job.col, failures, validPixels: counts.valid, bytesWritten };
+  }
+}

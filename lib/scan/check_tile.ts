@@ -1,0 +1,109 @@
+/**
+ * Checks one tile's files against its computed grid without reading pixel data: the .npy
+ * headers and sizes (truncation, dtype, shape) and the landmask's CRS, size and origin.
+ */
+import { type ErrorKind, TesseraError } from "../errors.ts";
+import type { TileGrid } from "../grid/tile_grid.ts";
+import { openLandmask } from "../tiles/landmask.ts";
+import { tileName, tilePaths } from "../tiles/layout.ts";
+import { openNpy } from "../tiles/npy.ts";
+import type { TileRef } from "../tiles/tile_ref.ts";
+
+/** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
+export const ORIGIN_TOLERANCE_M = 0.5;
+
+/** One thing wrong with one tile. */
+export interface TileProblem {
+  /** Tile name, e.g. `grid_0.15_52.25`. */
+  readonly tile: string;
+  readonly year: number;
+  readonly kind: ErrorKind;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** What the landmask says versus what the grid maths computes. */
+export interface GridMismatch {
+  readonly tile: string;
+  readonly what: "epsg" | "size" | "origin";
+  readonly computed: string;
+  readonly landmask: string;
+}
+
+/** Result of checking one tile's files. */
+export interface TileCheck {
+  problems: TileProblem[];
+  mismatches: GridMismatch[];
+  /** Band count of the embeddings, when readable. */
+  bands?: number;
+}
+
+/**
+ * Checks the embeddings and scales of `tile`, and its landmask when `landmask` is true (a
+ * landmask serves every year, so callers check it once per cell).
+ *
+ * @example
+ * const { problems } = await checkTileFiles("/data", tile, tileGrid(tile.lon, tile.lat));
+ */
+export async function checkTileFiles(
+  base: string,
+  tile: TileRef,
+  grid: TileGrid,
+  opts: { landmask?: boolean } = {},
+): Promise<TileCheck> {
+  const name = tileName(tile.lonI, tile.latI);
+  const paths = tilePaths(base, tile);
+  const { width: W, height: H } = grid.geobox;
+  const out: TileCheck = { problems: [], mismatches: [] };
+  const problem = (e: unknown, path: string) => {
+    const te = e instanceof TesseraError ? e : undefined;
+    out.problems.push({
+      tile: name,
+      year: tile.year,
+      kind: te?.kind ?? "BadNpy",
+      path,
+      message: te ? te.message.replace(`${path}: `, "") : String(e),
+    });
+  };
+
+  try {
+    using npy = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, null] });
+    out.bands = npy.shape[2];
+  } catch (e) {
+    problem(e, paths.embeddings);
+  }
+  try {
+    using sc = await openNpy(paths.scales, { dtype: "float32" });
+    const [h, w] = sc.shape;
+    if (!(sc.shape.length === 2 || sc.shape.length === 3) || h !== H || w !== W) {
+      throw new TesseraError(
+        "ShapeMismatch",
+        `scales shape (${sc.shape.join(", ")}) does not match the tile grid ${H} × ${W}; ` +
+          "re-download the tile",
+        paths.scales,
+      );
+    }
+  } catch (e) {
+    problem(e, paths.scales);
+  }
+  if (opts.landmask) {
+    try {
+      const mask = await openLandmask(paths.landmask);
+      mask.close();
+      const [, , me, , , mn] = mask.transform;
+      const [, , ce, , , cn] = grid.geobox.transform;
+      const mismatch = (what: GridMismatch["what"], computed: string, landmask: string) =>
+        out.mismatches.push({ tile: name, what, computed, landmask });
+      if (mask.epsg !== grid.epsg) mismatch("epsg", `EPSG:${grid.epsg}`, `EPSG:${mask.epsg}`);
+      if (mask.width !== W || mask.height !== H) {
+        mismatch("size", `${W}x${H}`, `${mask.width}x${mask.height}`);
+      }
+      if (Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M) {
+        mismatch("origin", `(${ce.toFixed(3)}, ${cn.toFixed(3)})`, `(${me.toFixed(3)}, ${mn.toFixed(3)})`);
+      }
+    } catch (e) {
+      problem(e, paths.landmask);
+    }
+  }
+  return out;
+}
