@@ -1,0 +1,123 @@
+/**
+ * The inner-chunk codec chain of our arrays: Zarr's `bytes` codec (little endian), optionally
+ * followed by `zstd`. One place owns both the encoding and its `zarr.json` description so the
+ * bytes on disk and the metadata that describes them cannot drift apart.
+ */
+
+import { constants, zstdCompressSync, zstdDecompressSync, type ZstdOptions } from "node:zlib";
+import { TesseraError } from "../errors.ts";
+import { type DataType, itemSize } from "./dtype.ts";
+
+/** How inner chunks are compressed after the `bytes` codec. */
+export type Compression = "none" | "zstd";
+
+/** An inner-chunk codec chain: `bytes`, then zstd at `level` when `compress` is "zstd". */
+export interface ChunkCodec {
+  readonly compress: Compression;
+  /** zstd level; ignored for "none". Defaults to {@link DEFAULT_ZSTD_LEVEL}. */
+  readonly level?: number;
+}
+
+/** zstd level used when none is given: zarr-python's default, a good speed/size balance. */
+export const DEFAULT_ZSTD_LEVEL = 3;
+
+/** One codec entry of a `zarr.json` `codecs` list. */
+export interface CodecJson {
+  name: string;
+  configuration?: Record<string, unknown>;
+}
+
+/**
+ * The `codecs` JSON for inner chunks of `dataType`, in zarr-python's exact form: single-byte
+ * types get a bare `{"name":"bytes"}` (endianness is meaningless for them, and zarr-python
+ * omits it), wider types `{"endian":"little"}`.
+ *
+ * @example
+ * ```ts
+ * codecChain("float32", { compress: "zstd" });
+ * // [{name:"bytes",configuration:{endian:"little"}},
+ * //  {name:"zstd",configuration:{level:3,checksum:false}}]
+ * ```
+ */
+export function codecChain(dataType: DataType, codec: ChunkCodec): CodecJson[] {
+  const bytes: CodecJson = itemSize(dataType) === 1
+    ? { name: "bytes" }
+    : { name: "bytes", configuration: { endian: "little" } };
+  if (codec.compress === "none") return [bytes];
+  return [bytes, { name: "zstd", configuration: { level: zstdLevel(codec), checksum: false } }];
+}
+
+/**
+ * Encodes one inner chunk given its raw little-endian C-order bytes. With "none" the input is
+ * returned as is (no copy), so callers must not reuse its memory before it is written.
+ *
+ * @example
+ * ```ts
+ * const stored = encodeChunk(byteView(chunk), { compress: "zstd", level: 3 });
+ * ```
+ */
+export function encodeChunk(bytes: Uint8Array, codec: ChunkCodec): Uint8Array {
+  if (codec.compress === "none") return bytes;
+  // node:zlib compresses as a stream, which leaves the content size out of the frame header
+  // unless it is pledged; numcodecs before 0.16.2 (zarr-python's zstd) cannot decode such
+  // frames. `pledgedSrcSize` is missing from Deno's ZstdOptions typings, hence the wider type.
+  const options: ZstdOptions & { pledgedSrcSize: number } = {
+    pledgedSrcSize: bytes.length,
+    params: {
+      [constants.ZSTD_c_compressionLevel]: zstdLevel(codec),
+      // The zarr.json says checksum:false; the frame must agree.
+      [constants.ZSTD_c_checksumFlag]: 0,
+    },
+  };
+  const out = zstdCompressSync(bytes, options);
+  // Frame header descriptor: a content size is present iff Single_Segment or FCS_Flag is set.
+  if ((out[4] & 0xe0) === 0) {
+    throw new Error("zstd frame lacks its content size: this runtime ignores pledgedSrcSize");
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Decodes one stored inner chunk back to raw bytes (for tests and readers). When
+ * `expectedLength` is given a chunk of any other size is a "BadStore" error.
+ *
+ * @example
+ * ```ts
+ * decodeChunk(encodeChunk(raw, codec), codec, raw.length); // equals raw
+ * ```
+ */
+export function decodeChunk(
+  bytes: Uint8Array,
+  codec: ChunkCodec,
+  expectedLength?: number,
+): Uint8Array {
+  let raw: Uint8Array;
+  if (codec.compress === "none") {
+    raw = bytes;
+  } else {
+    try {
+      const out = zstdDecompressSync(bytes);
+      raw = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (e) {
+      throw new TesseraError("BadStore", "inner chunk is not a valid zstd frame", undefined, {
+        cause: e,
+      });
+    }
+  }
+  if (expectedLength !== undefined && raw.length !== expectedLength) {
+    throw new TesseraError(
+      "BadStore",
+      `inner chunk decodes to ${raw.length} bytes, expected ${expectedLength}`,
+    );
+  }
+  return raw;
+}
+
+function zstdLevel(codec: ChunkCodec): number {
+  const level = codec.level ?? DEFAULT_ZSTD_LEVEL;
+  // zstd accepts negative "fast" levels down to -131072 and up to 22.
+  if (!Number.isInteger(level) || level < -131072 || level > 22) {
+    throw new TesseraError("BadArgument", `zstd level must be an integer ≤ 22, got ${level}`);
+  }
+  return level;
+}
