@@ -1,0 +1,42 @@
+/**
+ * `deno task demo`: the main job end to end on the bundled sample data — make the sample
+ * dataset if needed, scan it, build every zone store — using the same tasks a user runs.
+ */
+import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { defaultOutputDir, ensureSample, SAMPLE_DIR } from "../lib/data_location.ts";
+
+const USAGE = `
+deno task demo [--workers N]
+
+Generates the sample dataset (${SAMPLE_DIR}, first run only: 16 tiles × 128 bands in zones
+30, 31, 35 and 37, about 2 GB), scans it, and builds one Zarr store per zone into
+${defaultOutputDir(SAMPLE_DIR)}.
+`;
+
+await runTask("demo", async () => {
+  const { values } = parseTaskArgs(Deno.args, {
+    name: "demo",
+    usage: USAGE,
+    options: { workers: { type: "string" } },
+  });
+  await ensureSample();
+  const run = async (title: string, args: string[]) => {
+    console.log(`\n== ${title}: deno task ${args.join(" ")}\n`);
+    const [task, ...rest] = args;
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(`./${task}.ts`, import.meta.url).pathname, ...rest],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    return code;
+  };
+  const scan = await run("Scan the sample dataset", ["scan", SAMPLE_DIR]);
+  const build = await run("Build every zone store", [
+    "build",
+    SAMPLE_DIR,
+    "--workers",
+    values.workers ?? "2",
+  ]);
+  console.log(`\nDone. Stores are in ${defaultOutputDir(SAMPLE_DIR)}; open one with zarrita or xarray.`);
+  return scan || build;
+});
