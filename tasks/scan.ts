@@ -1,0 +1,86 @@
+/** `deno task scan [BASE]`: what a build would meet — zones, grids, mismatches, broken files. */
+import { parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { progress } from "../lib/cli/progress.ts";
+import { resolveBase } from "../lib/data_location.ts";
+import { formatZoneTable } from "../lib/scan/format.ts";
+import { listDatasetTiles } from "../lib/scan/dataset_tiles.ts";
+import { scanTiles } from "../lib/scan/scan.ts";
+
+const USAGE = `
+deno task scan [BASE] [options]
+
+Reports, for the tiles under BASE: tiles per UTM zone and EPSG with each zone's grid size,
+tiles on zone edges, computed-grid vs landmask mismatches (EPSG, size, origin > 0.5 m) and
+missing, truncated or malformed files. Reads file headers only, never pixel data.
+BASE defaults to $TESSERA_DATA, else to the bundled sample dataset.
+
+Options:
+  --year LIST         year(s) to scan, e.g. 2024 or 2023,2024 (default: all present)
+  --zones LIST        only these UTM zones, e.g. 30,31
+  --registry-dir DIR  where registry.parquet is (default: BASE, its parent or grandparent)
+  --plan-only         plan zones from the registry without touching tile files
+  --json              print the full report as JSON
+  -h, --help          this help
+
+Exit code: 0 only when nothing is wrong; 1 when a problem was found; 2 on bad usage.
+`;
+
+await runTask("scan", async () => {
+  const { values, positionals } = parseTaskArgs(Deno.args, {
+    name: "scan",
+    usage: USAGE,
+    options: {
+      year: { type: "string" },
+      zones: { type: "string" },
+      "registry-dir": { type: "string" },
+      "plan-only": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+  });
+  const quiet = values.json;
+  const base = await resolveBase(positionals[0], { quiet });
+  const t0 = performance.now();
+  const listed = await listDatasetTiles(base, {
+    years: parseIntList(values.year, "year", 1900, 2200),
+    zones: parseIntList(values.zones, "zones", 1, 60),
+    registryDir: values["registry-dir"],
+  });
+  const source = listed.source === "registry" ? `registry ${listed.registryPath}` : "directory walk";
+  const bar = progress("scan", values["plan-only"] ? 0 : listed.tiles.length, { quiet });
+  const report = await scanTiles(base, listed.tiles, source, {
+    files: !values["plan-only"],
+    onTile: () => bar.tick(),
+  });
+  bar.stop();
+  const skipped = listed.skipped;
+  const ok = report.ok && skipped.length === 0;
+  const seconds = (performance.now() - t0) / 1000;
+  if (values.json) {
+    console.log(JSON.stringify({ ...report, skipped, ok, seconds }, null, 2));
+    return ok ? 0 : 1;
+  }
+  console.log(`Data: ${base} (${source})`);
+  console.log(`  ${report.totalTiles} tiles, years ${report.years.join(", ") || "none"}, ${report.zones.length} zone store(s)\n`);
+  console.log(formatZoneTable(report.zones));
+  console.log(`\n  ${report.zoneEdgeTiles} tile(s) touch a zone edge (normal: cells end on zone boundaries)`);
+  if (report.straddlers.length) {
+    console.log(`  ${report.straddlers.length} tile(s) have a zone boundary inside them (mis-named tiles):`);
+    for (const s of report.straddlers.slice(0, 50)) console.log(`    ${s.year} ${s.tile}`);
+  }
+  if (report.bands.length > 1) console.log(`  embeddings disagree on band count: ${report.bands.join(", ")}`);
+  if (skipped.length) {
+    console.log(`\n  ${skipped.length} directory entr(y/ies) skipped:`);
+    for (const s of skipped) console.log(`    ${s.path}: ${s.reason}`);
+  }
+  if (report.mismatches.length) {
+    console.log(`\n  ${report.mismatches.length} grid mismatch warning(s) (computed vs landmask):`);
+    for (const m of report.mismatches) console.log(`    ${m.tile}: ${m.what} mismatch: computed ${m.computed}, landmask ${m.landmask}`);
+  }
+  if (report.problems.length) {
+    console.log(`\n  ${report.problems.length} file problem(s):`);
+    for (const p of report.problems) console.log(`    ${p.year} ${p.tile} [${p.kind}] ${p.path}: ${p.message}`);
+  }
+  const checked = report.filesChecked ? "files checked" : "plan only, files not checked";
+  console.log(`\n${ok ? "OK" : "PROBLEMS FOUND"} (${checked}, ${seconds.toFixed(1)} s)`);
+  return ok ? 0 : 1;
+});
