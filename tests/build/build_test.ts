@@ -178,29 +178,43 @@ Deno.test("stores are byte-identical for --workers 1 and --workers 2", async () 
 Deno.test("a build killed mid-write and resumed is byte-identical", async () => {
   const outK = join(base, "zarr-kill");
   const store = join(outK, "utm31_2024.zarr");
-  for (const delayMs of [300, 900]) {
+  const markers = async () => {
+    const names: string[] = [];
+    try {
+      for await (const e of Deno.readDir(join(store, "_build/shards"))) names.push(e.name);
+    } catch { /* not created yet */ }
+    return names.filter((n) => n.endsWith(".stats")).length;
+  };
+  // Kill points: as soon as the store exists (metadata only), and after 1 and 3 finished shards
+  // (the next shard is then being written).
+  let killedMidBuild = 0;
+  for (const after of [0, 1, 3]) {
     await Deno.remove(outK, { recursive: true }).catch(() => {});
     const child = spawnCli("build", [base, "--zones", "31", "--workers", "1", "--output-dir", outK]);
-    // Kill once the store is being written (first shard objects appear), then a bit later.
+    let exited = false;
+    child.status.then(() => exited = true);
     const t0 = Date.now();
-    while (Date.now() - t0 < 20_000) {
-      const started = await Deno.stat(join(store, "scales")).then(() => true).catch(() => false);
-      if (started) break;
-      await new Promise((r) => setTimeout(r, 20));
+    while (!exited && Date.now() - t0 < 30_000) {
+      const started = await Deno.stat(join(store, "zarr.json")).then(() => true, () => false);
+      if (started && (await markers()) >= after) break;
+      await new Promise((r) => setTimeout(r, 2));
     }
-    await new Promise((r) => setTimeout(r, delayMs));
+    if (exited) continue; // finished before this kill point: nothing to test here
     child.kill("SIGKILL");
     await child.status;
-    const complete = await Deno.readTextFile(join(store, "zarr.json")).then((t) => JSON.parse(t).attributes.build_complete);
+    killedMidBuild++;
+    const before = await markers();
     const resumed = await runCli("build", [base, "--zones", "31", "--workers", "2", "--output-dir", outK, "--resume", "--json"]);
     assertEquals(resumed.code, 1, resumed.stderr); // the defect tiles still fail
     const res = JSON.parse(resumed.stdout).results[0];
-    if (complete !== true) assertEquals(res.shardsReused > 0 || res.shardsBuilt > 0, true);
+    assertEquals(res.complete, true);
+    // Only unfinished shards (and shards with failed tiles) were redone.
+    assertEquals(res.shardsReused <= before, true);
     assertEquals((await diffTrees(join(out, "utm31_2024.zarr"), store)).join("\n"), "");
-    await Deno.stat(`${store}.lock`).then(() => {
-      throw new Error("lock left behind");
-    }, () => {});
+    const lockLeft = await Deno.stat(`${store}.lock`).then(() => true, () => false);
+    assertEquals(lockLeft, false, "lock left behind");
   }
+  assertEquals(killedMidBuild >= 2, true, `only ${killedMidBuild} kill(s) landed mid-build`);
 });
 
 Deno.test("a second build of the same store is refused while the first holds the lock", async () => {
