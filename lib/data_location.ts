@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { progress } from "./cli/progress.ts";
 import { TesseraError } from "./errors.ts";
-import { generateFixtures, readFixtureManifest } from "./fixtures/generate.ts";
+import { FIXTURE_FORMAT_VERSION, generateFixtures, readFixtureManifest } from "./fixtures/generate.ts";
 
 /** The bundled sample dataset's directory. */
 export const SAMPLE_DIR: string = fileURLToPath(new URL("../fixtures/sample", import.meta.url));
@@ -45,7 +45,10 @@ export async function resolveBase(arg?: string, opts: { quiet?: boolean } = {}):
 
 /** Generates the default sample dataset unless a complete one is already there. */
 export async function ensureSample(opts: { quiet?: boolean } = {}): Promise<void> {
-  if (await readFixtureManifest(SAMPLE_DIR)) return;
+  const existing = await readFixtureManifest(SAMPLE_DIR);
+  if (existing?.formatVersion === FIXTURE_FORMAT_VERSION) return;
+  // An old sample (made by an earlier generator) is replaced, stores included.
+  if (existing) await Deno.remove(SAMPLE_DIR, { recursive: true });
   if (!opts.quiet) {
     console.error(`No data given: generating the sample dataset in ${SAMPLE_DIR} (first use only)…`);
   }
