@@ -132,5 +132,31 @@ export async function writeStats(store: FsStore, st: StatsPartial): Promise<Reco
     stats_lattice_px: STATS_STEP_PX,
     stats_sample_lattice_px: SAMPLE_STEP_PX,
     stats_sample_size: n,
+    // Store-wide per-band stretch for viewers, so none needs the sample to pick colours.
+    stats_band_p2: bandPercentiles(st, 2),
+    stats_band_p98: bandPercentiles(st, 98),
   };
+}
+
+/**
+ * Per-band percentile `q` (0..100) of the sample's dequantised values, linear interpolation
+ * between order statistics (numpy's default); NaN-free by construction (only valid pixels are
+ * sampled). Empty sample → zeros.
+ */
+export function bandPercentiles(st: StatsPartial, q: number): number[] {
+  const n = st.priorities.length, B = st.bands;
+  const out: number[] = [];
+  const col = new Float64Array(n);
+  for (let b = 0; b < B; b++) {
+    if (n === 0) {
+      out.push(0);
+      continue;
+    }
+    for (let i = 0; i < n; i++) col[i] = st.vectors[i * B + b];
+    col.sort();
+    const pos = (q / 100) * (n - 1);
+    const lo = Math.floor(pos), hi = Math.min(n - 1, lo + 1);
+    out.push(col[lo] + (col[hi] - col[lo]) * (pos - lo));
+  }
+  return out;
 }
