@@ -20,6 +20,17 @@ export function utmZone(lon: number): number {
 }
 
 /**
+ * UTM zone of a tile centre given in integer hundredths of a degree (the registry's `lon_i`):
+ * integer arithmetic, so no float rounding can move a tile across a zone edge.
+ *
+ * @example
+ * utmZoneOfLonI(-5); // 30
+ */
+export function utmZoneOfLonI(lonI: number): number {
+  return Math.min(60, Math.max(1, Math.floor((lonI + 18000) / 600) + 1));
+}
+
+/**
  * EPSG code of the UTM zone of a point: 326zz north (lat ≥ 0), 327zz south.
  *
  * @example

@@ -2,7 +2,7 @@
  * Every tile of a dataset over several years in one pass: the registry is read once (the
  * real one has 2.7 million rows), else the directory tree is walked year by year.
  */
-import { utmZone } from "../grid/zone.ts";
+import { utmZoneOfLonI } from "../grid/zone.ts";
 import { discoverTiles, discoverYears, type SkippedTile } from "../tiles/discovery.ts";
 import { findRegistry, readRegistry, registryTiles, registryYears } from "../tiles/registry.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
@@ -27,7 +27,7 @@ export async function listDatasetTiles(
   opts: { years?: number[]; zones?: number[]; registryDir?: string; signal?: AbortSignal } = {},
 ): Promise<DatasetTiles> {
   const keep = opts.zones ? new Set(opts.zones) : undefined;
-  const inZones = (t: TileRef) => !keep || keep.has(utmZone(t.lon));
+  const inZones = (t: TileRef) => !keep || keep.has(utmZoneOfLonI(t.lonI));
   const registryPath = await findRegistry(base, opts.registryDir);
   if (registryPath) {
     const reg = await readRegistry(registryPath, { years: opts.years });

@@ -7,8 +7,8 @@
  */
 
 import { deflateSync } from "node:zlib";
-import { dirname, join } from "node:path";
 import { TesseraError } from "../errors.ts";
+import { writeFileAtomic } from "../fs_atomic.ts";
 
 /** What to put in a landmask GeoTIFF. */
 export interface LandmaskTiffOptions {
@@ -155,15 +155,7 @@ export function encodeLandmaskTiff(opts: LandmaskTiffOptions): Uint8Array {
  * ```
  */
 export async function writeLandmaskTiff(path: string, opts: LandmaskTiffOptions): Promise<void> {
-  const bytes = encodeLandmaskTiff(opts);
-  const tmp = join(dirname(path), `.${crypto.randomUUID()}.tmp`);
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, encodeLandmaskTiff(opts));
 }
 
 function checkOptions(opts: LandmaskTiffOptions, rowsPerStrip: number): void {

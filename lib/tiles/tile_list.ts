@@ -5,6 +5,7 @@
  * missing or broken files surface when the tile is read.
  */
 
+import { utmZoneOfLonI } from "../grid/zone.ts";
 import { TesseraError } from "../errors.ts";
 import { discoverTiles, type SkippedTile } from "./discovery.ts";
 import { findRegistry, readRegistry, registryTiles } from "./registry.ts";
@@ -31,14 +32,6 @@ export interface TileList {
   readonly skipped: SkippedTile[];
   /** How many tiles the `zones` filter removed (0 without `zones`). */
   readonly zoneFilteredOut: number;
-}
-
-/**
- * UTM zone of a tile centre, `floor((lon + 180) / 6) + 1` clamped to 1..60, in integer
- * hundredths so no float rounding can move a tile across a zone edge.
- */
-function zoneOfLonI(lonI: number): number {
-  return Math.min(60, Math.max(1, Math.floor((lonI + 18000) / 600) + 1));
 }
 
 /**
@@ -71,7 +64,7 @@ export async function listTiles(base: string, options: ListTilesOptions): Promis
   if (zones) {
     const want = new Set(zones);
     const before = tiles.length;
-    tiles = tiles.filter((t) => want.has(zoneOfLonI(t.lonI)));
+    tiles = tiles.filter((t) => want.has(utmZoneOfLonI(t.lonI)));
     zoneFilteredOut = before - tiles.length;
   }
   return registryPath

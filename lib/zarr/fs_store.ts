@@ -4,15 +4,16 @@
  * never leaves a partial object under a real key (SPEC §4.5).
  */
 
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from "zarrita";
 import { TesseraError } from "../errors.ts";
+import { TEMP_SUFFIX, writeFileAtomic } from "../fs_atomic.ts";
 
 /** A byte range: `length` bytes from `offset`, or the last `suffixLength` bytes. */
 export type ByteRange = RangeQuery;
 
 /** Temporary objects are `<key>.tmp-<random>`; listings skip them, `sweepTemps` removes them. */
-const TEMP = /\.tmp-[0-9a-f]{12}$/;
+const TEMP = TEMP_SUFFIX;
 
 /**
  * A Zarr v3 store in a local directory. Keys are relative, "/"-separated paths such as
@@ -35,16 +36,7 @@ export class FsStore {
 
   /** Writes an object atomically (temporary file + rename), creating parent directories. */
   async set(key: string, bytes: Uint8Array): Promise<void> {
-    const path = this.#path(key);
-    await Deno.mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${randomHex()}`;
-    try {
-      await Deno.writeFile(tmp, bytes);
-      await Deno.rename(tmp, path);
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(this.#path(key), bytes);
   }
 
   /**
@@ -182,9 +174,4 @@ async function missingAsUndefined<T>(f: () => Promise<T>): Promise<T | undefined
     }
     throw e;
   }
-}
-
-function randomHex(): string {
-  const b = crypto.getRandomValues(new Uint8Array(6));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

@@ -3,6 +3,7 @@
  * .npy files; content is irrelevant here), skipped entries with reasons, and the same list and
  * order from the registry and from the directory walk.
  */
+import { withTmp as withTmpDir } from "../helpers/env.ts";
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
 import { discoverTiles, discoverYears } from "../../lib/tiles/discovery.ts";
@@ -11,14 +12,7 @@ import { type RegistryRow, writeRegistry } from "../../lib/tiles/registry_write.
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { type TileRef, tileRef } from "../../lib/tiles/tile_ref.ts";
 
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "discovery_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) => withTmpDir("discovery_test_", fn);
 
 /** Creates a tile directory with dummy files; `npy`/`scales` false = absent, 0 = empty. */
 async function makeTile(

@@ -3,6 +3,7 @@
  * with both, and every defect in SPEC §2 becomes the right TesseraError.
  */
 
+import { pythonWith } from "../helpers/env.ts";
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
 import { encodeLandmaskTiff, writeLandmaskTiff } from "../../lib/tiles/geotiff_write.ts";
@@ -60,13 +61,7 @@ async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: str
 
 const HAVE_GDAL = (await run("gdalinfo", ["--version"])).ok;
 // rasterio may live only in the system Python when python3 on PATH is a pyenv shim.
-let PYTHON: string | undefined;
-for (const py of ["python3", "/usr/bin/python3"]) {
-  if ((await run(py, ["-c", "import rasterio"])).ok) {
-    PYTHON = py;
-    break;
-  }
-}
+const PYTHON = await pythonWith("rasterio");
 
 const CASES = [
   { name: "north (0.15, 52.25), EPSG 32631", lon: 0.15, lat: 52.25, epsg: 32631 },

@@ -2,31 +2,15 @@
  * Tests for the .npy reader and writer on real files in a temp dir, cross-checked against
  * numpy itself when `python3 -c "import numpy"` works.
  */
+import { pythonWith, withTmp as withTmpDir } from "../helpers/env.ts";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
 import { type NpyTypedArray, openNpy, parseNpyHeader } from "../../lib/tiles/npy.ts";
 import { createNpyWriter, npyHeader, writeNpy } from "../../lib/tiles/npy_write.ts";
 
-const HAVE_NUMPY = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import numpy"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = await pythonWith("numpy");
+const HAVE_NUMPY = PYTHON !== undefined;
 
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "npy_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) => withTmpDir("npy_test_", fn);
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -445,7 +429,7 @@ print(json.dumps({"headers": headers, "read": read}))
 `;
 
 async function numpy(dir: string, ...paths: string[]) {
-  const out = await new Deno.Command("python3", {
+  const out = await new Deno.Command(PYTHON!, {
     args: ["-c", NUMPY_SCRIPT, dir, ...paths],
     stderr: "piped",
   }).output();

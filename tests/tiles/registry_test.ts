@@ -4,6 +4,7 @@
  * grandparent, and every BadRegistry case. Real files in a temp dir; cross-checked with pyarrow
  * when `python3 -c "import pyarrow"` works.
  */
+import { pythonWith, withTmp as withTmpDir } from "../helpers/env.ts";
 import { join } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { parquetWriteFile } from "hyparquet-writer";
@@ -17,27 +18,10 @@ import {
 import { type RegistryRow, writeRegistry } from "../../lib/tiles/registry_write.ts";
 import { tileRef } from "../../lib/tiles/tile_ref.ts";
 
-const HAVE_PYARROW = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import pyarrow"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = await pythonWith("pyarrow");
+const HAVE_PYARROW = PYTHON !== undefined;
 
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "registry_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) => withTmpDir("registry_test_", fn);
 
 function row(year: number, lonI: number, latI: number, extra: Partial<RegistryRow> = {}) {
   return {
@@ -315,7 +299,7 @@ Deno.test({
     await withTmp(async (dir) => {
       const path = join(dir, "registry.parquet");
       await writeRegistry(path, ROWS);
-      const out = await new Deno.Command("python3", {
+      const out = await new Deno.Command(PYTHON!, {
         args: [
           "-c",
           "import sys, json, pyarrow.parquet as pq\n" +

@@ -1,4 +1,5 @@
 /** Tests for scale reading (2-D and legacy 3-D files) and the validity rule. */
+import { pythonWith, withTmp as withTmpDir } from "../helpers/env.ts";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
 import { openNpy } from "../../lib/tiles/npy.ts";
 import { writeNpy } from "../../lib/tiles/npy_write.ts";
@@ -9,27 +10,10 @@ import {
   readScaleRows,
 } from "../../lib/tiles/scales.ts";
 
-const HAVE_NUMPY = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import numpy"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
+const PYTHON = await pythonWith("numpy");
+const HAVE_NUMPY = PYTHON !== undefined;
 
-async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "scales_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) => withTmpDir("scales_test_", fn);
 
 /** Element-wise equality where NaN equals NaN. */
 function assertSameFloats(actual: Float32Array, expected: ArrayLike<number>, msg = "") {
@@ -149,7 +133,7 @@ m = np.where(np.isfinite(a), a, -np.inf).max(axis=2)
 m[np.isneginf(m)] = np.nan
 m.astype("<f4").tofile(f"{d}/want.bin")
 `;
-      const out = await new Deno.Command("python3", { args: ["-c", script, dir], stderr: "piped" })
+      const out = await new Deno.Command(PYTHON!, { args: ["-c", script, dir], stderr: "piped" })
         .output();
       if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
       const want = new Float32Array((await Deno.readFile(`${dir}/want.bin`)).buffer);
