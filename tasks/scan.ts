@@ -19,6 +19,7 @@ Options:
   --zones LIST        only these UTM zones, e.g. 30,31
   --registry-dir DIR  where registry.parquet is (default: BASE, its parent or grandparent)
   --plan-only         plan zones from the registry without touching tile files
+  --deep              also read every scale value: report NaN/inf/FLT_MAX/≤0 scales
   --json              print the full report as JSON
   -h, --help          this help
 
@@ -34,6 +35,7 @@ await runTask("scan", async () => {
       zones: { type: "string" },
       "registry-dir": { type: "string" },
       "plan-only": { type: "boolean" },
+      deep: { type: "boolean" },
       json: { type: "boolean" },
     },
   });
@@ -45,10 +47,13 @@ await runTask("scan", async () => {
     zones: parseIntList(values.zones, "zones", 1, 60),
     registryDir: values["registry-dir"],
   });
-  const source = listed.source === "registry" ? `registry ${listed.registryPath}` : "directory walk";
+  const source = listed.source === "registry"
+    ? `registry ${listed.registryPath}`
+    : "directory walk";
   const bar = progress("scan", values["plan-only"] ? 0 : listed.tiles.length, { quiet });
   const report = await scanTiles(base, listed.tiles, source, {
     files: !values["plan-only"],
+    deep: values.deep,
     onTile: () => bar.tick(),
   });
   bar.stop();
@@ -60,25 +65,44 @@ await runTask("scan", async () => {
     return ok ? 0 : 1;
   }
   console.log(`Data: ${base} (${source})`);
-  console.log(`  ${report.totalTiles} tiles, years ${report.years.join(", ") || "none"}, ${report.zones.length} zone store(s)\n`);
+  console.log(
+    `  ${report.totalTiles} tiles, years ${
+      report.years.join(", ") || "none"
+    }, ${report.zones.length} zone store(s)\n`,
+  );
   console.log(formatZoneTable(report.zones));
-  console.log(`\n  ${report.zoneEdgeTiles} tile(s) touch a zone edge (normal: cells end on zone boundaries)`);
+  console.log(
+    `\n  ${report.zoneEdgeTiles} tile(s) touch a zone edge (normal: cells end on zone boundaries)`,
+  );
   if (report.straddlers.length) {
-    console.log(`  ${report.straddlers.length} tile(s) have a zone boundary inside them (mis-named tiles):`);
+    console.log(
+      `  ${report.straddlers.length} tile(s) have a zone boundary inside them (mis-named tiles):`,
+    );
     for (const s of report.straddlers.slice(0, 50)) console.log(`    ${s.year} ${s.tile}`);
   }
-  if (report.bands.length > 1) console.log(`  embeddings disagree on band count: ${report.bands.join(", ")}`);
+  if (report.nanScales !== undefined) {
+    console.log(`  ${report.nanScales} NaN scale(s) (no-data pixels)`);
+  }
+  if (report.bands.length > 1) {
+    console.log(`  embeddings disagree on band count: ${report.bands.join(", ")}`);
+  }
   if (skipped.length) {
     console.log(`\n  ${skipped.length} directory entr(y/ies) skipped:`);
     for (const s of skipped) console.log(`    ${s.path}: ${s.reason}`);
   }
   if (report.mismatches.length) {
     console.log(`\n  ${report.mismatches.length} grid mismatch warning(s) (computed vs landmask):`);
-    for (const m of report.mismatches) console.log(`    ${m.tile}: ${m.what} mismatch: computed ${m.computed}, landmask ${m.landmask}`);
+    for (const m of report.mismatches) {
+      console.log(
+        `    ${m.tile}: ${m.what} mismatch: computed ${m.computed}, landmask ${m.landmask}`,
+      );
+    }
   }
   if (report.problems.length) {
     console.log(`\n  ${report.problems.length} file problem(s):`);
-    for (const p of report.problems) console.log(`    ${p.year} ${p.tile} [${p.kind}] ${p.path}: ${p.message}`);
+    for (const p of report.problems) {
+      console.log(`    ${p.year} ${p.tile} [${p.kind}] ${p.path}: ${p.message}`);
+    }
   }
   const checked = report.filesChecked ? "files checked" : "plan only, files not checked";
   console.log(`\n${ok ? "OK" : "PROBLEMS FOUND"} (${checked}, ${seconds.toFixed(1)} s)`);

@@ -7,6 +7,7 @@ import type { TileGrid } from "../grid/tile_grid.ts";
 import { openLandmask } from "../tiles/landmask.ts";
 import { tileName, tilePaths } from "../tiles/layout.ts";
 import { openNpy } from "../tiles/npy.ts";
+import { DEFAULT_MAX_VALID_SCALE, readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 
 /** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
@@ -36,6 +37,35 @@ export interface TileCheck {
   mismatches: GridMismatch[];
   /** Band count of the embeddings, when readable. */
   bands?: number;
+  /** Scale values by kind, when the scales were read (`deep`). */
+  scaleCounts?: ScaleCounts;
+}
+
+/** How many scale values of a tile fall in each class (SPEC §4.3). */
+export interface ScaleCounts {
+  valid: number;
+  /** NaN: no data (normal in small amounts). */
+  nan: number;
+  /** ±inf, FLT_MAX and other values ≥ max_valid_scale: defects. */
+  huge: number;
+  /** Zero or negative: defects. */
+  nonPositive: number;
+}
+
+/** Classifies every scale value; pure. */
+export function countScales(
+  scales: Float32Array,
+  maxValidScale = DEFAULT_MAX_VALID_SCALE,
+): ScaleCounts {
+  const c: ScaleCounts = { valid: 0, nan: 0, huge: 0, nonPositive: 0 };
+  for (let i = 0; i < scales.length; i++) {
+    const s = scales[i];
+    if (s !== s) c.nan++;
+    else if (s === Infinity || s === -Infinity || s >= maxValidScale) c.huge++;
+    else if (s <= 0) c.nonPositive++;
+    else c.valid++;
+  }
+  return c;
 }
 
 /**
@@ -49,7 +79,7 @@ export async function checkTileFiles(
   base: string,
   tile: TileRef,
   grid: TileGrid,
-  opts: { landmask?: boolean } = {},
+  opts: { landmask?: boolean; deep?: boolean } = {},
 ): Promise<TileCheck> {
   const name = tileName(tile.lonI, tile.latI);
   const paths = tilePaths(base, tile);
@@ -83,6 +113,24 @@ export async function checkTileFiles(
         paths.scales,
       );
     }
+    if (opts.deep) {
+      const c = countScales(await readScaleRows(sc, 0, h));
+      out.scaleCounts = c;
+      if (c.huge + c.nonPositive > 0) {
+        problem(
+          new TesseraError(
+            "BadScales",
+            `${c.huge} scale(s) non-finite or ≥ ${DEFAULT_MAX_VALID_SCALE} (inf/FLT_MAX sentinels) and ` +
+              `${c.nonPositive} ≤ 0, of ${
+                h * w
+              }; builds treat these pixels as no data — re-download ` +
+              "the tile if that is unexpected",
+            paths.scales,
+          ),
+          paths.scales,
+        );
+      }
+    }
   } catch (e) {
     problem(e, paths.scales);
   }
@@ -99,7 +147,11 @@ export async function checkTileFiles(
         mismatch("size", `${W}x${H}`, `${mask.width}x${mask.height}`);
       }
       if (Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M) {
-        mismatch("origin", `(${ce.toFixed(3)}, ${cn.toFixed(3)})`, `(${me.toFixed(3)}, ${mn.toFixed(3)})`);
+        mismatch(
+          "origin",
+          `(${ce.toFixed(3)}, ${cn.toFixed(3)})`,
+          `(${me.toFixed(3)}, ${mn.toFixed(3)})`,
+        );
       }
     } catch (e) {
       problem(e, paths.landmask);

@@ -3,7 +3,16 @@ import type { ZoneSummary } from "./scan.ts";
 
 /** The zone / EPSG / tiles / grid-size table. `shards` (optional) adds a shard count column. */
 export function formatZoneTable(zones: readonly ZoneSummary[], shards?: readonly number[]): string {
-  const head = ["year", "zone", "EPSG (tiles)", "tiles", "grid px", "grid km", ...(shards ? ["shards"] : []), "store"];
+  const head = [
+    "year",
+    "zone",
+    "EPSG (tiles)",
+    "tiles",
+    "grid px",
+    "grid km",
+    ...(shards ? ["shards"] : []),
+    "store",
+  ];
   const rows = zones.map((z, i) => [
     String(z.year),
     String(z.zone),

@@ -4,7 +4,7 @@
  * file checks read only headers.
  */
 import { planZones, storeName, type ZonePlan } from "../build/zone_plan.ts";
-import { touchesZoneEdge, straddlesZoneBoundary } from "../grid/zone.ts";
+import { straddlesZoneBoundary, touchesZoneEdge } from "../grid/zone.ts";
 import { tileName } from "../tiles/layout.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 import { checkTileFiles, type GridMismatch, type TileProblem } from "./check_tile.ts";
@@ -41,6 +41,8 @@ export interface ScanReport {
   /** Band counts seen in the embeddings (should be one value, normally 128). */
   bands: number[];
   filesChecked: boolean;
+  /** With `deep`: NaN scales over all tiles (no-data pixels; informational). */
+  nanScales?: number;
   ok: boolean;
 }
 
@@ -48,6 +50,8 @@ export interface ScanReport {
 export interface ScanOptions {
   /** Read file headers and landmasks (default true); false plans only. */
   files?: boolean;
+  /** Also read every scale value and report invalid ones (reads ~5 MB per tile). */
+  deep?: boolean;
   /** Concurrent tile checks (default 8). */
   concurrency?: number;
   onTile?: () => void;
@@ -88,11 +92,14 @@ export async function scanTiles(
   const straddlers: ScanReport["straddlers"] = [];
   for (const t of tiles) {
     if (touchesZoneEdge(t.lonI)) zoneEdgeTiles++;
-    if (straddlesZoneBoundary(t.lonI)) straddlers.push({ tile: tileName(t.lonI, t.latI), year: t.year });
+    if (straddlesZoneBoundary(t.lonI)) {
+      straddlers.push({ tile: tileName(t.lonI, t.latI), year: t.year });
+    }
   }
   const problems: TileProblem[] = [];
   const mismatches: GridMismatch[] = [];
   const bands = new Set<number>();
+  let nanScales = 0;
   const files = opts.files ?? true;
   if (files) {
     const jobs = plans.flatMap((p) => p.tiles.map((t, i) => ({ tile: t, grid: p.grids[i] })));
@@ -105,7 +112,8 @@ export async function scanTiles(
         const cell = `${tile.lonI},${tile.latI}`;
         const landmask = !landmaskDone.has(cell);
         landmaskDone.add(cell);
-        const r = await checkTileFiles(base, tile, grid, { landmask });
+        const r = await checkTileFiles(base, tile, grid, { landmask, deep: opts.deep });
+        if (r.scaleCounts) nanScales += r.scaleCounts.nan;
         problems.push(...r.problems);
         mismatches.push(...r.mismatches);
         if (r.bands !== undefined) bands.add(r.bands);
@@ -129,6 +137,7 @@ export async function scanTiles(
     problems,
     bands: [...bands].sort((a, b) => a - b),
     filesChecked: files,
+    nanScales: opts.deep ? nanScales : undefined,
     ok: straddlers.length === 0 && mismatches.length === 0 && problems.length === 0 &&
       bands.size <= 1,
   };
