@@ -1,16 +1,28 @@
 import { assertClose, assertEquals } from "../assert.ts";
-import { geobox, geoboxBounds, pixelCentre, pixelCorner, worldToPixel } from "../../lib/grid/geobox.ts";
+import {
+  geobox,
+  geoboxBounds,
+  pixelCentre,
+  pixelCorner,
+  worldToPixel,
+} from "../../lib/grid/geobox.ts";
 import { utmWkt } from "../../lib/grid/crs.ts";
 
 Deno.test("GeoBox pixel centre vs pixel edge", () => {
   const gb = geobox(1454, 2278, 301370, 5798370, 32631);
   assertEquals(JSON.stringify(pixelCorner(gb, 0, 0)), JSON.stringify([301370, 5798370]));
   assertEquals(JSON.stringify(pixelCentre(gb, 0, 0)), JSON.stringify([301375, 5798365]));
-  assertEquals(JSON.stringify(pixelCentre(gb, 2277, 1453)), JSON.stringify([301370 + 14535, 5798370 - 22775]));
+  assertEquals(
+    JSON.stringify(pixelCentre(gb, 2277, 1453)),
+    JSON.stringify([301370 + 14535, 5798370 - 22775]),
+  );
   const [c, r] = worldToPixel(gb, 301375, 5798365);
   assertClose(c, 0.5, 1e-12);
   assertClose(r, 0.5, 1e-12);
-  assertEquals(JSON.stringify(geoboxBounds(gb)), JSON.stringify([301370, 5798370 - 22780, 301370 + 14540, 5798370]));
+  assertEquals(
+    JSON.stringify(geoboxBounds(gb)),
+    JSON.stringify([301370, 5798370 - 22780, 301370 + 14540, 5798370]),
+  );
 });
 
 Deno.test("a raw, unsnapped tile origin survives the round trip", () => {

@@ -9,7 +9,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(task: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(
+  task: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `tasks/${task}.ts`, ...args],
     cwd: REPO,

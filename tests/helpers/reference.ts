@@ -63,7 +63,8 @@ export async function referenceZone(
         const tr = r - T.r0, tc = c - T.c0;
         if (tr < 0 || tc < 0 || tr >= T.h || tc >= T.w) continue;
         const s = T.scales[tr * T.w + tc];
-        const valid = T.land[tr * T.w + tc] !== 0 && Number.isFinite(s) && s > 0 && s < maxValidScale;
+        const valid = T.land[tr * T.w + tc] !== 0 && Number.isFinite(s) && s > 0 &&
+          s < maxValidScale;
         if (!valid) continue;
         nValid++;
         const [lon, lat] = utmInverse(e0 + (c + 0.5) * 10, n0 - (r + 0.5) * 10, plan.zone, false);
