@@ -32,7 +32,7 @@ export interface ScanReport {
   years: number[];
   totalTiles: number;
   zones: ZoneSummary[];
-  /** Cells whose west or east edge is a zone boundary (informational: they are normal). */
+  /** Cells (over all years) whose west or east edge is a zone boundary (informational: normal). */
   zoneEdgeTiles: number;
   /** Cells with a zone boundary strictly inside them (impossible on the 0.05 grid: bad names). */
   straddlers: { tile: string; year: number }[];
@@ -88,10 +88,10 @@ export async function scanTiles(
   opts: ScanOptions = {},
 ): Promise<ScanReport> {
   const plans = planZones(tiles);
-  let zoneEdgeTiles = 0;
+  const edgeCells = new Set<number>();
   const straddlers: ScanReport["straddlers"] = [];
   for (const t of tiles) {
-    if (touchesZoneEdge(t.lonI)) zoneEdgeTiles++;
+    if (touchesZoneEdge(t.lonI)) edgeCells.add(t.lonI * 100000 + t.latI);
     if (straddlesZoneBoundary(t.lonI)) {
       straddlers.push({ tile: tileName(t.lonI, t.latI), year: t.year });
     }
@@ -131,7 +131,7 @@ export async function scanTiles(
     years: [...new Set(tiles.map((t) => t.year))].sort((a, b) => a - b),
     totalTiles: tiles.length,
     zones: plans.map(summarisePlan),
-    zoneEdgeTiles,
+    zoneEdgeTiles: edgeCells.size,
     straddlers,
     mismatches,
     problems,
