@@ -64,3 +64,17 @@ export { type ScanReport, scanTiles } from "./lib/scan/scan.ts";
 export { listDatasetTiles } from "./lib/scan/dataset_tiles.ts";
 export { type FixtureOptions, generateFixtures } from "./lib/fixtures/generate.ts";
 export { defaultOutputDir, resolveBase, SAMPLE_DIR } from "./lib/data_location.ts";
+
+// Manifests and serving
+export {
+  CHUNK_MANIFEST_FILE,
+  chunkManifest,
+  type ChunkManifest,
+  formatManifestReport,
+  type ManifestReport,
+  STORES_FILE,
+  writeManifests,
+} from "./lib/manifest/manifest.ts";
+export { browserUrl, type RunningServer, type ServeOptions, startServer } from "./lib/serve/server.ts";
+export { staticHandler, type StaticOptions } from "./lib/serve/static.ts";
+export { planRange, type RangePlan } from "./lib/serve/ranges.ts";
