@@ -78,3 +78,14 @@ export {
 export { browserUrl, type RunningServer, type ServeOptions, startServer } from "./lib/serve/server.ts";
 export { staticHandler, type StaticOptions } from "./lib/serve/static.ts";
 export { planRange, type RangePlan } from "./lib/serve/ranges.ts";
+
+// Verification
+export { verifyStore, type VerifyOptions } from "./lib/verify/verify_store.ts";
+export {
+  formatReport,
+  type PixelCounts,
+  type PixelMismatch,
+  type PixelState,
+  reportJson,
+  type VerifyReport,
+} from "./lib/verify/report.ts";

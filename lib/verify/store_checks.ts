@@ -1,0 +1,273 @@
+/**
+ * The non-pixel half of `verify`: the group attributes and array documents a plan implies,
+ * the coordinate arrays, and each shard's index (CRC32C and bounds — zarrita reads shards
+ * without checking the CRC, so a damaged index would otherwise pass unnoticed).
+ */
+import { join } from "node:path";
+import * as zarr from "zarrita";
+import type { ZonePlan } from "../build/zone_plan.ts";
+import { TesseraError } from "../errors.ts";
+import { utmWkt } from "../grid/crs.ts";
+import { storeEpsg } from "../grid/zone.ts";
+import { fsReadable, FsStore } from "../zarr/fs_store.ts";
+import { decodeShardIndex, shardIndexLength } from "../zarr/shard.ts";
+import type { ValueMismatch } from "./report.ts";
+
+/** Store format version this verifier understands. */
+const FORMAT_VERSION = 1;
+
+/** A parsed `zarr.json`, as far as verify looks at it. */
+export interface NodeDoc {
+  node_type?: string;
+  shape?: number[];
+  data_type?: string;
+  fill_value?: unknown;
+  dimension_names?: string[];
+  chunk_grid?: { configuration?: { chunk_shape?: number[] } };
+  codecs?: { name: string; configuration?: Record<string, unknown> }[];
+  attributes?: Record<string, unknown>;
+}
+
+/** Reads and parses `{key}` (a zarr.json); undefined when absent, BadStore when not JSON. */
+export async function readDoc(store: FsStore, key: string): Promise<NodeDoc | undefined> {
+  const bytes = await store.get(key);
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new TesseraError(
+      "BadStore",
+      `${key} is not valid JSON (${(e as Error).message})`,
+      store.root,
+    );
+  }
+}
+
+/**
+ * The group attributes a build of `plan` must have written (SPEC §4.4), with `bands` and
+ * `maxValidScale` as the builder would use them. `failed_tiles` and statistics are checked
+ * elsewhere; informational attributes (dataset version, builder) are not checked.
+ *
+ * @example
+ * expectedAttributes(plan, 128, 1).transform; // [10, 0, originE, 0, -10, originN]
+ */
+export function expectedAttributes(
+  plan: ZonePlan,
+  bands: number,
+  maxValidScale: number,
+): Record<string, unknown> {
+  const { width: W, height: H, transform } = plan.geobox;
+  const [px, , e0, , , n0] = transform;
+  const epsg = storeEpsg(plan.zone);
+  const t = [px, 0, e0, 0, -px, n0];
+  return {
+    utm_zone: plan.zone,
+    year: plan.year,
+    crs_epsg: epsg,
+    "proj:code": `EPSG:${epsg}`,
+    crs_wkt: utmWkt(plan.zone),
+    transform: t,
+    pixel_size_m: px,
+    n_tiles: plan.tiles.length,
+    n_bands: bands,
+    max_valid_scale: maxValidScale,
+    tessera_zones_format: FORMAT_VERSION,
+    "spatial:dimensions": ["northing", "easting"],
+    "spatial:transform": t,
+    "spatial:shape": [H, W],
+    "spatial:bbox": [e0, n0 - px * H, e0 + px * W, n0],
+    "spatial:registration": "pixel",
+    build_complete: true,
+  };
+}
+
+/** Every key of `expected` whose value differs from `attrs` (compared as JSON). */
+export function compareAttributes(
+  attrs: Record<string, unknown>,
+  expected: Record<string, unknown>,
+): ValueMismatch[] {
+  const out: ValueMismatch[] = [];
+  for (const [k, want] of Object.entries(expected)) {
+    if (JSON.stringify(attrs[k]) !== JSON.stringify(want)) {
+      out.push({ what: `attribute ${k}`, expected: want, got: attrs[k] ?? null });
+    }
+  }
+  return out;
+}
+
+/** The array documents verify depends on, and what they must say. */
+export function expectedArrays(plan: ZonePlan, bands: number) {
+  const { width: W, height: H } = plan.geobox;
+  return {
+    embeddings: {
+      shape: [H, W, bands],
+      data_type: "int8",
+      dimension_names: ["northing", "easting", "band"],
+      fill_value: 0,
+    },
+    scales: {
+      shape: [H, W],
+      data_type: "float32",
+      dimension_names: ["northing", "easting"],
+      fill_value: "NaN",
+    },
+    northing: { shape: [H], data_type: "float64", dimension_names: ["northing"] },
+    easting: { shape: [W], data_type: "float64", dimension_names: ["easting"] },
+    band: { shape: [bands], data_type: "int32", dimension_names: ["band"] },
+  } as Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Reads the array documents and lists what differs from {@link expectedArrays}; returns the
+ * documents too (absent ones as undefined).
+ */
+export async function checkArrayDocs(
+  store: FsStore,
+  plan: ZonePlan,
+  bands: number,
+): Promise<{ docs: Record<string, NodeDoc | undefined>; mismatches: ValueMismatch[] }> {
+  const docs: Record<string, NodeDoc | undefined> = {};
+  const mismatches: ValueMismatch[] = [];
+  for (const [name, want] of Object.entries(expectedArrays(plan, bands))) {
+    const doc = docs[name] = await readDoc(store, `${name}/zarr.json`);
+    if (!doc || doc.node_type !== "array") {
+      mismatches.push({
+        what: `array ${name}`,
+        expected: "an array",
+        got: doc ? doc.node_type ?? null : "missing",
+      });
+      docs[name] = undefined;
+      continue;
+    }
+    for (const [k, v] of Object.entries(want)) {
+      const got = (doc as Record<string, unknown>)[k];
+      if (JSON.stringify(got) !== JSON.stringify(v)) {
+        mismatches.push({ what: `array ${name} ${k}`, expected: v, got: got ?? null });
+      }
+    }
+  }
+  return { docs, mismatches };
+}
+
+/**
+ * Compares the coordinate arrays with the plan: pixel centres `originE + (i + 0.5)·px`,
+ * `originN − (j + 0.5)·px`, and bands 0..B−1, bit for bit. Lists the first `maxListed`
+ * wrong values and counts them all.
+ */
+export async function checkCoordinates(
+  storePath: string,
+  plan: ZonePlan,
+  bands: number,
+  maxListed: number,
+): Promise<{ mismatches: ValueMismatch[]; count: number }> {
+  const [px, , e0, , , n0] = plan.geobox.transform;
+  const root = zarr.root(fsReadable(storePath));
+  const want: [string, number, (i: number) => number][] = [
+    ["easting", plan.geobox.width, (i) => e0 + (i + 0.5) * px],
+    ["northing", plan.geobox.height, (j) => n0 - (j + 0.5) * px],
+    ["band", bands, (b) => b],
+  ];
+  const mismatches: ValueMismatch[] = [];
+  let count = 0;
+  for (const [name, n, value] of want) {
+    let data: ArrayLike<number>;
+    try {
+      const arr = await zarr.open.v3(root.resolve(name), { kind: "array" });
+      data = (await zarr.get(arr, null)).data as ArrayLike<number>;
+    } catch (e) {
+      mismatches.push({
+        what: `${name} values`,
+        expected: `${n} readable values`,
+        got: `unreadable: ${(e as Error).message}`,
+      });
+      count++;
+      continue;
+    }
+    if (data.length !== n) {
+      mismatches.push({ what: `${name} length`, expected: n, got: data.length });
+      count++;
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      const x = value(i);
+      if (data[i] !== x) {
+        count++;
+        if (mismatches.length < maxListed) {
+          mismatches.push({ what: `${name}[${i}]`, expected: x, got: data[i] });
+        }
+      }
+    }
+  }
+  return { mismatches, count };
+}
+
+/**
+ * How many inner chunks a shard of this array holds, when its index is the standard one this
+ * toolkit writes (at the end, `bytes` little endian + `crc32c`); undefined otherwise (the
+ * index is then not checked).
+ */
+export function shardIndexChunks(doc: NodeDoc): number | undefined {
+  const codec = doc.codecs?.length === 1 ? doc.codecs[0] : undefined;
+  if (codec?.name !== "sharding_indexed") return undefined;
+  const cfg = codec.configuration as {
+    chunk_shape?: number[];
+    index_codecs?: unknown;
+    index_location?: string;
+  };
+  const outer = doc.chunk_grid?.configuration?.chunk_shape;
+  const indexCodecs = JSON.stringify(cfg.index_codecs);
+  const standard = JSON.stringify([{ name: "bytes", configuration: { endian: "little" } }, {
+    name: "crc32c",
+  }]);
+  if (
+    !outer || !cfg.chunk_shape || indexCodecs !== standard ||
+    (cfg.index_location ?? "end") !== "end"
+  ) {
+    return undefined;
+  }
+  return outer.reduce((n, d, k) => n * Math.ceil(d / cfg.chunk_shape![k]), 1);
+}
+
+/**
+ * Checks one shard object's index: present, at least index-sized, CRC32C correct, every
+ * location inside the payload. Returns whether the object exists and what is wrong, if
+ * anything.
+ */
+export async function checkShardIndex(
+  storeRoot: string,
+  key: string,
+  nChunks: number,
+): Promise<{ present: boolean; problem?: string }> {
+  let size: number;
+  try {
+    size = (await Deno.stat(join(storeRoot, key))).size;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { present: false };
+    throw e;
+  }
+  const indexLength = shardIndexLength(nChunks);
+  if (size < indexLength) {
+    return {
+      present: true,
+      problem: `shard of ${size} bytes is shorter than its ${indexLength}-byte index`,
+    };
+  }
+  const tail = await new FsStore(storeRoot).get(key, { suffixLength: indexLength });
+  try {
+    const locations = decodeShardIndex(tail!, nChunks);
+    const payloadEnd = size - indexLength;
+    for (let i = 0; i < locations.length; i++) {
+      const l = locations[i];
+      if (l && l.offset + l.nbytes > payloadEnd) {
+        return {
+          present: true,
+          problem:
+            `index entry ${i} points past the payload (${l.offset}+${l.nbytes} > ${payloadEnd})`,
+        };
+      }
+    }
+  } catch (e) {
+    return { present: true, problem: (e as Error).message };
+  }
+  return { present: true };
+}
