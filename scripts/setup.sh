@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the toolkit and its tests need on a fresh Debian machine with Node and npm:
-# Deno (from npm) and, when we may use apt, the Debian tools the tests cross-check against
-# (GDAL, PROJ via pyproj, rasterio, numpy). Safe to run again: it skips what is there.
+# Deno (from npm) and, when we may use apt, the Debian tools the tests use: GDAL, PROJ via
+# pyproj, rasterio and numpy (cross-checks), Chromium (viewer tests) and Jupyter's nbconvert
+# (notebooks on the Deno kernel). Safe to run again: it skips what is there.
 set -euo pipefail
 DENO_VERSION=2.9.6
 
@@ -18,6 +19,11 @@ command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 /usr/bin/python3 -c "import pyproj" 2>/dev/null || need+=(python3-pyproj)
 /usr/bin/python3 -c "import rasterio" 2>/dev/null || need+=(python3-rasterio)
 /usr/bin/python3 -c "import numpy" 2>/dev/null || need+=(python3-numpy)
+# Headless browser tests of the viewer, and the QA notebooks on the Deno Jupyter kernel.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v jupyter-nbconvert >/dev/null 2>&1 || need+=(jupyter-nbconvert)
+/usr/bin/python3 -c "import nbclient" 2>/dev/null || need+=(python3-nbclient)
+/usr/bin/python3 -c "import jupyter_client" 2>/dev/null || need+=(jupyter-client)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
