@@ -89,3 +89,6 @@ export {
   reportJson,
   type VerifyReport,
 } from "./lib/verify/report.ts";
+
+// Jupyter display of zone plans
+export { displayZonePlan, displayZonePlans, zonePlanHtml } from "./lib/build/zone_plan_display.ts";

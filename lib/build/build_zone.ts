@@ -84,8 +84,11 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
     };
     const alreadyComplete = await prepareStore(path, info, opts.resume ?? false);
     const store = new FsStore(path);
-    await store.sweepTemps();
-    await initZoneStore(store, info);
+    // A finished store (and any preview passes run on it since) is left exactly as it is.
+    if (!alreadyComplete) {
+      await store.sweepTemps();
+      await initZoneStore(store, info);
+    }
 
     const all = planShards(plan);
     const mine = opts.slice ? shardSlice(all, opts.slice.k, opts.slice.n) : all;

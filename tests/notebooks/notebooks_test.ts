@@ -1,0 +1,153 @@
+/**
+ * Executes every QA notebook (notebooks/*.ipynb) on the real Deno Jupyter kernel with
+ * `jupyter nbconvert --execute` against the bundled sample dataset and its stores, and fails if
+ * any cell errors — the notebooks' conclusion cells assert what their text claims, so this also
+ * checks those claims. Never skipped: without Jupyter it fails and names the Debian packages.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { planZones, storeName } from "../../lib/build/zone_plan.ts";
+import { defaultOutputDir, ensureSample, SAMPLE_DIR } from "../../lib/data_location.ts";
+import { listDatasetTiles } from "../../lib/scan/dataset_tiles.ts";
+import { assertEquals } from "../assert.ts";
+import { ensureDenoKernel, executeNotebook, notebookAsModule, requireJupyter } from "./jupyter.ts";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const NOTEBOOKS = join(REPO, "notebooks");
+const notebooks = (await Array.fromAsync(Deno.readDir(NOTEBOOKS)))
+  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+  .map((e) => e.name)
+  .sort();
+
+let ready: Promise<void> | undefined;
+
+/** Jupyter, the kernelspec, the sample dataset and its zone stores — once per test run. */
+function setup(): Promise<void> {
+  return ready ??= (async () => {
+    await requireJupyter();
+    await ensureDenoKernel();
+    await ensureSample({ quiet: true });
+    if (await sampleStoresComplete()) return;
+    // Not `--resume`: resuming a complete store currently drops its final attributes.
+    const build = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tasks/build.ts", SAMPLE_DIR, "--workers", "2"],
+      cwd: REPO,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (build.code !== 0) {
+      throw new Error(
+        `building the sample stores failed (exit ${build.code}):\n` +
+          new TextDecoder().decode(build.stdout) + new TextDecoder().decode(build.stderr),
+      );
+    }
+  })();
+}
+
+/** Whether every zone store of the sample exists, finished, with its build-time statistics. */
+async function sampleStoresComplete(): Promise<boolean> {
+  const { tiles } = await listDatasetTiles(SAMPLE_DIR);
+  for (const plan of planZones(tiles)) {
+    const path = join(defaultOutputDir(SAMPLE_DIR), storeName(plan.zone, plan.year), "zarr.json");
+    const attrs = await Deno.readTextFile(path).then(
+      (t) => JSON.parse(t).attributes,
+      () => undefined,
+    );
+    if (attrs?.build_complete !== true || typeof attrs.stats_count !== "number") return false;
+  }
+  return true;
+}
+
+/** The sample data, whatever `$TESSERA_DATA` the developer has set. */
+const ENV = { TESSERA_DATA: SAMPLE_DIR };
+
+Deno.test("the QA notebooks are all there, committed without bulky outputs", async () => {
+  for (const name of ["grid_qa.ipynb", "band_distributions.ipynb", "pca_colourings.ipynb"]) {
+    assertEquals(notebooks.includes(name), true, `notebooks/${name} is missing`);
+  }
+  for (const name of notebooks) {
+    const nb = JSON.parse(await Deno.readTextFile(join(NOTEBOOKS, name)));
+    assertEquals(nb.metadata?.kernelspec?.name, "deno", `${name} must use the deno kernel`);
+    const outputs = (nb.cells as { outputs?: unknown[] }[]).flatMap((c) => c.outputs ?? []);
+    const bytes = JSON.stringify(outputs).length;
+    assertEquals(
+      bytes < 100_000,
+      true,
+      `${name} carries ${bytes} bytes of outputs: clear them before committing ` +
+        `(jupyter nbconvert --clear-output --inplace notebooks/${name})`,
+    );
+  }
+});
+
+for (const name of notebooks) {
+  Deno.test(`notebook ${name} runs on the Deno kernel without errors`, async () => {
+    await setup();
+    const out = await Deno.makeTempDir({ prefix: "tz-notebook-" });
+    const r = await executeNotebook(join(NOTEBOOKS, name), out, ENV);
+    if (!r.ok) {
+      throw new Error(
+        `${name} failed after ${r.seconds.toFixed(1)} s (executed notebook kept in ${out}):\n` +
+          `${r.errors.join("\n")}\n${r.log.split("\n").slice(-40).join("\n")}`,
+      );
+    }
+    console.log(
+      `${name}: ${r.seconds.toFixed(1)} s, ${r.cellsWithOutput} of ${r.codeCells} code cells ` +
+        "showed output",
+    );
+    await Deno.remove(out, { recursive: true });
+  });
+}
+
+Deno.test("a notebook cell that throws fails the run", async () => {
+  await setup();
+  const dir = await Deno.makeTempDir({ prefix: "tz-notebook-fail-" });
+  try {
+    const nb = {
+      cells: [
+        { cell_type: "code", metadata: {}, outputs: [], execution_count: null, source: "1 + 1" },
+        {
+          cell_type: "code",
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+          source: 'throw new Error("deliberate failure");',
+        },
+      ],
+      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const path = join(dir, "failing.ipynb");
+    await Deno.writeTextFile(path, JSON.stringify(nb));
+    const r = await executeNotebook(path, join(dir, "out"), ENV);
+    assertEquals(r.ok, false, "a throwing cell must fail the notebook run");
+    assertEquals(r.log.includes("deliberate failure"), true, "the error must be reported");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("notebook code type-checks", async () => {
+  // The kernel runs cells without type-checking; this keeps them in step with the library.
+  const dir = await Deno.makeTempDir({ prefix: "tz-notebook-check-" });
+  try {
+    const files: string[] = [];
+    for (const name of notebooks) {
+      const file = join(dir, name.replace(/\.ipynb$/, ".ts"));
+      await Deno.writeTextFile(file, await notebookAsModule(join(NOTEBOOKS, name)));
+      files.push(file);
+    }
+    const check = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--config", join(REPO, "deno.json"), ...files],
+      cwd: REPO,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(check.stderr);
+    assertEquals(check.code, 0, `type errors in notebook code:\n${log}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
