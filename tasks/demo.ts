@@ -9,8 +9,8 @@ const USAGE = `
 deno task demo [--workers N]
 
 Generates the sample dataset (${SAMPLE_DIR}, first run only: 16 tiles × 128 bands in zones
-30, 31, 35 and 37, about 2 GB), scans it, and builds one Zarr store per zone into
-${defaultOutputDir(SAMPLE_DIR)}.
+30, 31, 35 and 37, about 2 GB), scans it, and builds one Zarr store per zone, with RGB and PCA
+previews, into ${defaultOutputDir(SAMPLE_DIR)}. Then "deno task serve" shows them.
 `;
 
 await runTask("demo", async () => {
@@ -36,7 +36,12 @@ await runTask("demo", async () => {
     SAMPLE_DIR,
     "--workers",
     values.workers ?? "2",
+    "--rgb",
+    "--pca",
   ]);
-  console.log(`\nDone. Stores are in ${defaultOutputDir(SAMPLE_DIR)}; open one with zarrita or xarray.`);
+  console.log(
+    `\nDone. Stores are in ${defaultOutputDir(SAMPLE_DIR)}; view them with \`deno task serve\`, ` +
+      "or open one with zarrita or xarray.",
+  );
   return scan || build;
 });

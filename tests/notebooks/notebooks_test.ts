@@ -6,9 +6,8 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { planZones, storeName } from "../../lib/build/zone_plan.ts";
-import { defaultOutputDir, ensureSample, SAMPLE_DIR } from "../../lib/data_location.ts";
-import { listDatasetTiles } from "../../lib/scan/dataset_tiles.ts";
+import { SAMPLE_DIR } from "../../lib/data_location.ts";
+import { sampleStores } from "../helpers/sample.ts";
 import { assertEquals } from "../assert.ts";
 import { ensureDenoKernel, executeNotebook, notebookAsModule, requireJupyter } from "./jupyter.ts";
 
@@ -21,42 +20,13 @@ const notebooks = (await Array.fromAsync(Deno.readDir(NOTEBOOKS)))
 
 let ready: Promise<void> | undefined;
 
-/** Jupyter, the kernelspec, the sample dataset and its zone stores — once per test run. */
+/** Jupyter, the kernelspec, and the sample dataset with its previewed stores — once per run. */
 function setup(): Promise<void> {
   return ready ??= (async () => {
     await requireJupyter();
     await ensureDenoKernel();
-    await ensureSample({ quiet: true });
-    if (await sampleStoresComplete()) return;
-    // Not `--resume`: resuming a complete store currently drops its final attributes.
-    const build = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "tasks/build.ts", SAMPLE_DIR, "--workers", "2"],
-      cwd: REPO,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (build.code !== 0) {
-      throw new Error(
-        `building the sample stores failed (exit ${build.code}):\n` +
-          new TextDecoder().decode(build.stdout) + new TextDecoder().decode(build.stderr),
-      );
-    }
+    await sampleStores();
   })();
-}
-
-/** Whether every zone store of the sample exists, finished, with its build-time statistics. */
-async function sampleStoresComplete(): Promise<boolean> {
-  const { tiles } = await listDatasetTiles(SAMPLE_DIR);
-  for (const plan of planZones(tiles)) {
-    const path = join(defaultOutputDir(SAMPLE_DIR), storeName(plan.zone, plan.year), "zarr.json");
-    const attrs = await Deno.readTextFile(path).then(
-      (t) => JSON.parse(t).attributes,
-      () => undefined,
-    );
-    if (attrs?.build_complete !== true || typeof attrs.stats_count !== "number") return false;
-  }
-  return true;
 }
 
 /** The sample data, whatever `$TESSERA_DATA` the developer has set. */
