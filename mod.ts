@@ -92,3 +92,20 @@ export {
 
 // Jupyter display of zone plans
 export { displayZonePlan, displayZonePlans, zonePlanHtml } from "./lib/build/zone_plan_display.ts";
+
+// Reading stores: regions, points and probes, local or over HTTP
+export {
+  type BBox,
+  chunkCache,
+  Limiter,
+  openZoneStore,
+  type PixelState as ReadPixelState,
+  type PointRead,
+  probe,
+  readPoint,
+  readRegion,
+  type RegionRead,
+  samplePoints,
+  ZoneCollection,
+  ZoneStore,
+} from "./lib/read/mod.ts";

@@ -8,6 +8,9 @@ const BENCHES: Record<string, string> = {
   registry: "registry_read.ts",
   shard: "shard_encode.ts",
   landscape: "landscape.ts",
+  read: "read.ts",
+  previews: "previews.ts",
+  viewer: "viewer.ts",
 };
 
 const [name, ...rest] = Deno.args;
