@@ -109,3 +109,12 @@ export {
   ZoneCollection,
   ZoneStore,
 } from "./lib/read/mod.ts";
+
+// Previews: RGB and PCA with overview pyramids
+export { type PreviewRequest, type PreviewResult, writePreviews } from "./lib/preview/preview_pass.ts";
+export { type PcaBasis, pcaBasis, type PcaInput } from "./lib/preview/pca.ts";
+export { bandStretch, channel, percentileSorted } from "./lib/preview/stretch.ts";
+export { type LevelInfo, pyramidLevels } from "./lib/preview/overviews.ts";
+export { pcaFromAttributes } from "./lib/preview/pca_pass.ts";
+export { encodePng, readPreviewLevel, writePreviewPng } from "./lib/preview/png.ts";
+export { findStores } from "./lib/preview/stores.ts";

@@ -9,6 +9,8 @@ import { planShards } from "../lib/build/shard_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
+import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
+import { describePreviews } from "../lib/preview/report.ts";
 
 const USAGE = `
 deno task build [BASE] [options]
@@ -26,6 +28,8 @@ Options:
   --compress MODE     embeddings codec: none (default) or zstd
   --registry-dir DIR  where registry.parquet is (default: BASE, its parent or grandparent)
   --shard K/N         build only every N-th shard from K (scale-out; no finalisation)
+  --rgb               then write the RGB preview of each finished store (as deno task stats)
+  --pca               then write the PCA preview of each finished store (as deno task pca)
   --json              print the result as JSON
   -h, --help          this help
 
@@ -46,6 +50,8 @@ await runTask("build", async () => {
       compress: { type: "string" },
       "registry-dir": { type: "string" },
       shard: { type: "string" },
+      rgb: { type: "boolean" },
+      pca: { type: "boolean" },
       json: { type: "boolean" },
     },
   });
@@ -60,7 +66,12 @@ await runTask("build", async () => {
   let slice: { k: number; n: number } | undefined;
   if (values.shard) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
-    if (!m || +m[1] >= +m[2]) throw new TesseraError("BadArgument", `--shard must be K/N with 0 ≤ K < N, got "${values.shard}"`);
+    if (!m || +m[1] >= +m[2]) {
+      throw new TesseraError(
+        "BadArgument",
+        `--shard must be K/N with 0 ≤ K < N, got "${values.shard}"`,
+      );
+    }
     slice = { k: +m[1], n: +m[2] };
   }
   const base = await resolveBase(positionals[0], { quiet });
@@ -74,18 +85,28 @@ await runTask("build", async () => {
   }
   const plans = planZones(list.tiles);
   if (!quiet) {
-    console.log(`Data: ${base} (${list.source === "registry" ? `registry ${list.registryPath}` : "directory walk"})`);
-    console.log(`  ${list.tiles.length} tiles for ${year} in ${plans.length} zone(s)` +
-      (list.zoneFilteredOut ? ` (skipped ${list.zoneFilteredOut} in other zones)` : ""));
+    console.log(
+      `Data: ${base} (${
+        list.source === "registry" ? `registry ${list.registryPath}` : "directory walk"
+      })`,
+    );
+    console.log(
+      `  ${list.tiles.length} tiles for ${year} in ${plans.length} zone(s)` +
+        (list.zoneFilteredOut ? ` (skipped ${list.zoneFilteredOut} in other zones)` : ""),
+    );
     console.log(formatZoneTable(plans.map(summarisePlan), plans.map((p) => planShards(p).length)));
   }
   if (values["dry-run"]) {
     if (quiet) {
-      console.log(JSON.stringify({ base, year, outputDir, zones: plans.map(summarisePlan) }, null, 2));
+      console.log(
+        JSON.stringify({ base, year, outputDir, zones: plans.map(summarisePlan) }, null, 2),
+      );
     }
     return 0;
   }
   const results: ZoneBuildResult[] = [];
+  const previews: PreviewResult[] = [];
+  const previewErrors: { store: string; message: string }[] = [];
   for (const plan of plans) {
     let bar: ReturnType<typeof progress> | undefined;
     const r = await buildZone(plan, {
@@ -96,7 +117,11 @@ await runTask("build", async () => {
       compress,
       slice,
       onPlanned: (todo, total) => {
-        if (!quiet && todo < total) console.log(`  ${storeName(plan.zone, plan.year)}: ${total - todo} of ${total} shards already done`);
+        if (!quiet && todo < total) {
+          console.log(
+            `  ${storeName(plan.zone, plan.year)}: ${total - todo} of ${total} shards already done`,
+          );
+        }
         bar = progress(`utm${plan.zone}`, todo, { quiet });
       },
       onShard: () => bar?.tick(),
@@ -104,24 +129,51 @@ await runTask("build", async () => {
     bar?.stop();
     results.push(r);
     if (!quiet) {
-      const state = r.complete ? "complete" : r.shardErrors.length ? "INCOMPLETE (resume with --resume)" : "partial (--shard)";
+      const state = r.complete
+        ? "complete"
+        : r.shardErrors.length
+        ? "INCOMPLETE (resume with --resume)"
+        : "partial (--shard)";
       console.log(
         `  ${r.store}: ${r.shardsBuilt} shards built, ${r.shardsReused} reused, ` +
           `${(r.bytesWritten / 2 ** 20).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s — ${state}`,
       );
     }
+    if ((values.rgb || values.pca) && r.complete) {
+      const request = { rgb: values.rgb ? {} : undefined, pca: values.pca };
+      try {
+        const p = await writePreviews(r.path, request, {
+          workers,
+          progress: (l, n) => progress(l, n, { quiet }),
+        });
+        previews.push(p);
+        if (!quiet) describePreviews(p).forEach((line) => console.log(line));
+      } catch (e) {
+        if (!(e instanceof TesseraError)) throw e;
+        previewErrors.push({ store: r.store, message: e.message });
+        if (!quiet) console.log(`  ${r.store}: previews FAILED: ${e.message}`);
+      }
+    } else if ((values.rgb || values.pca) && !quiet) {
+      console.log(`  ${r.store}: no previews (the store is not complete)`);
+    }
   }
   const failures = results.flatMap((r) => r.failures.map((f) => ({ store: r.store, ...f })));
   const shardErrors = results.flatMap((r) => r.shardErrors.map((e) => ({ store: r.store, ...e })));
   if (quiet) {
-    console.log(JSON.stringify({ base, year, outputDir, results }, null, 2));
+    console.log(
+      JSON.stringify({ base, year, outputDir, results, previews, previewErrors }, null, 2),
+    );
   } else {
     if (failures.length) {
-      console.log(`\n${failures.length} tile problem(s); their pixels are left to neighbouring tiles or fill:`);
+      console.log(
+        `\n${failures.length} tile problem(s); their pixels are left to neighbouring tiles or fill:`,
+      );
       for (const f of failures) console.log(`  ${f.store} ${f.tile}: [${f.kind}] ${f.message}`);
     }
-    for (const e of shardErrors) console.log(`  ${e.store} shard ${e.row},${e.col} failed: ${e.message.split("\n")[0]}`);
+    for (const e of shardErrors) {
+      console.log(`  ${e.store} shard ${e.row},${e.col} failed: ${e.message.split("\n")[0]}`);
+    }
     console.log(`\nStores in ${outputDir}`);
   }
-  return failures.length || shardErrors.length ? 1 : 0;
+  return failures.length || shardErrors.length || previewErrors.length ? 1 : 0;
 });

@@ -1,0 +1,69 @@
+/** `deno task pca [STORE...]`: the PCA preview of zone stores, with its overviews (SPEC §6.2). */
+import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { progress } from "../lib/cli/progress.ts";
+import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
+import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
+import { describePreviews, previewPngs } from "../lib/preview/report.ts";
+import { findStores } from "../lib/preview/stores.ts";
+
+const USAGE = `
+deno task pca [STORE...] [options]
+
+Writes the PCA preview (array pca_rgb, its overview pyramid and the attributes pca_components,
+pca_mean, pca_explained_variance, pca_medians, pca_iqrs, pca_stretch, multiscales,
+has_pca_preview) of each zone store: the top three principal components of the dequantised
+vectors as R, G, B. Mean and covariance come from the store's build-time statistics (no re-read
+of the embeddings), else from a lattice sample of its shards. STORE is a store or a folder of
+utm{ZZ}_{YYYY}.zarr stores (default: the default data location's zarr folder).
+
+Options:
+  --zones LIST     only these UTM zones, e.g. 30,31
+  --year YYYY      only this year
+  --workers N      parallel shard workers (default 2; memory ≈ N × 150 MB)
+  --png DIR        also write DIR/{store}_pca_rgb.png (the coarsest overview level)
+  --json           print the results as JSON
+  -h, --help       this help
+
+Exit code: 0 when every store got its preview, 1 when any failed, 2 on bad usage.
+`;
+
+await runTask("pca", async () => {
+  const { values, positionals } = parseTaskArgs(Deno.args, {
+    name: "pca",
+    usage: USAGE,
+    options: {
+      zones: { type: "string" },
+      year: { type: "string" },
+      workers: { type: "string" },
+      png: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  const quiet = values.json;
+  const zones = parseIntList(values.zones, "zones", 1, 60);
+  const year = parseIntFlag(values.year, "year", 1900, 2200);
+  const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
+  const args = positionals.length
+    ? positionals
+    : [defaultOutputDir(await resolveBase(undefined, { quiet }))];
+  const stores = await findStores(args, { zones, year });
+  const results: PreviewResult[] = [];
+  const failed: { path: string; error: string }[] = [];
+  for (const path of stores) {
+    try {
+      const r = await writePreviews(path, { pca: true }, {
+        workers,
+        progress: (label, total) => progress(label, total, { quiet }),
+      });
+      results.push(r);
+      if (values.png) await previewPngs(r, values.png);
+      if (!quiet) describePreviews(r).forEach((l) => console.log(l));
+    } catch (e) {
+      if ((e as { kind?: string }).kind === "BadArgument") throw e;
+      failed.push({ path, error: (e as Error).message });
+      if (!quiet) console.error(`  ${path}: FAILED: ${(e as Error).message}`);
+    }
+  }
+  if (quiet) console.log(JSON.stringify({ results, failed }, null, 2));
+  return failed.length ? 1 : 0;
+});
