@@ -14,7 +14,14 @@ import { readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 import { ORIGIN_TOLERANCE_M } from "../scan/check_tile.ts";
 import { pixelCellKey, tileCellKey } from "./cell.ts";
-import { addCoverage, type BlockCounts, compositeBlock, type ShardBuffer } from "./composite.ts";
+import {
+  beginShard,
+  type BlockCounts,
+  compositeBlock,
+  endShard,
+  NO_CELL,
+  type ShardBuffer,
+} from "./composite.ts";
 import type { ShardJob } from "./shard_plan.ts";
 
 /** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
@@ -55,7 +62,7 @@ interface OpenTile {
 }
 
 /**
- * Assembles shard `job` into `buf` (which must be freshly reset).
+ * Assembles shard `job` into `buf` (a buffer from newShardBuffer, reused across shards).
  *
  * @example
  * const r = await assembleShard(ctx, job, buffer);
@@ -82,37 +89,81 @@ export async function assembleShard(
       c0: r.c0 - job.rect.c0,
       c1: r.c1 - job.rect.c0,
     });
-    addCoverage(buf, opened.map((o) => local(o.rect)));
+    const rects = opened.map((o) => local(o.rect));
+    beginShard(buf, rects);
     const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
-    const embBuf = new Int8Array(ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
-    for (const { tile, rect } of opened) {
+    // Two read buffers: the next block is read while the current one is composited.
+    const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
+    const blocks = opened.flatMap(({ tile, rect }) => {
+      const out: { tile: OpenTile; rect: typeof rect; zr: number; zr1: number }[] = [];
+      for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
+        out.push({ tile, rect, zr, zr1: Math.min(rect.r1, zr + ROWS_PER_READ) });
+      }
+      return out;
+    });
+    const read = (i: number) => {
+      const { tile, zr, zr1 } = blocks[i];
+      const place = ctx.placements[tile.index];
+      const tr0 = zr - place.rowOffsetPx, tr1 = zr1 - place.rowOffsetPx;
+      return Promise.all([
+        tile.emb.readRowsInto(tr0, tr1, embBufs[i % 2]),
+        readScaleRows(tile.scales, tr0, tr1),
+      ]);
+    };
+    // The landmask of a whole piece at once: geotiff.js then inflates each strip only once.
+    const land = new Map<OpenTile, Uint8Array>();
+    const cellKeys = buf.cellKeys;
+    let next = blocks.length ? read(0) : undefined;
+    for (let i = 0; i < blocks.length; i++) {
+      const [embeddings, scales] = await next!;
+      next = i + 1 < blocks.length ? read(i + 1) : undefined;
+      // Settle a failed prefetch here rather than as an unhandled rejection; the await above
+      // reports it on the next iteration.
+      next?.catch(() => {});
+      const { tile, rect, zr, zr1 } = blocks[i];
       const grid = ctx.grids[tile.index];
       const place = ctx.placements[tile.index];
       const own = tileCellKey(ctx.tiles[tile.index].lonI, ctx.tiles[tile.index].latI);
-      const W = grid.geobox.width;
       const tc0 = rect.c0 - place.colOffsetPx, tc1 = rect.c1 - place.colOffsetPx;
-      for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
-        const zr1 = Math.min(rect.r1, zr + ROWS_PER_READ);
-        const tr0 = zr - place.rowOffsetPx, tr1 = zr1 - place.rowOffsetPx;
-        const embeddings = await tile.emb.readRowsInto(tr0, tr1, embBuf);
-        const scales = await readScaleRows(tile.scales, tr0, tr1);
-        const land = await tile.mask.readWindow(tr0, tr1, tc0, tc1);
-        const c = compositeBlock(buf, {
-          rect: local({ r0: zr, r1: zr1, c0: rect.c0, c1: rect.c1 }),
-          embeddings: embeddings as Int8Array,
-          scales,
-          land,
-          rowLength: W,
-          col0: tc0,
-          maxValidScale: ctx.maxValidScale,
-          inOwnCell: (y, x) =>
-            pixelCellKey(ctx.geobox, ctx.zone, y + job.rect.r0, x + job.rect.c0) === own,
-        });
-        counts.valid += c.valid;
-        counts.invalid += c.invalid;
-        counts.contested += c.contested;
+      let mask = land.get(tile);
+      if (!mask) {
+        mask = await tile.mask.readWindow(
+          rect.r0 - place.rowOffsetPx,
+          rect.r1 - place.rowOffsetPx,
+          tc0,
+          tc1,
+        );
+        land.set(tile, mask);
       }
+      const cols = tc1 - tc0;
+      const c = compositeBlock(buf, {
+        rect: local({ r0: zr, r1: zr1, c0: rect.c0, c1: rect.c1 }),
+        embeddings: embeddings as Int8Array,
+        scales,
+        land: mask.subarray((zr - rect.r0) * cols, (zr1 - rect.r0) * cols),
+        rowLength: grid.geobox.width,
+        col0: tc0,
+        maxValidScale: ctx.maxValidScale,
+        // Overlaps are tested once per pixel, not once per covering tile.
+        inOwnCell: (y, x) => {
+          const p = y * buf.size + x;
+          let key = cellKeys[p];
+          if (key === NO_CELL) {
+            key = cellKeys[p] = pixelCellKey(
+              ctx.geobox,
+              ctx.zone,
+              y + job.rect.r0,
+              x + job.rect.c0,
+            );
+          }
+          return key === own;
+        },
+      });
+      counts.valid += c.valid;
+      counts.invalid += c.invalid;
+      counts.contested += c.contested;
     }
+    endShard(buf, rects);
     return { failures, counts };
   } finally {
     for (const { tile } of opened) {
@@ -121,6 +172,20 @@ export async function assembleShard(
       tile.mask.close();
     }
   }
+}
+
+/**
+ * The two embeddings read buffers of a shard buffer's worker, kept between shards: fresh
+ * memory costs a page fault per 4 KiB, ~12 MB per shard otherwise.
+ */
+const readBufferCache = new WeakMap<ShardBuffer, Int8Array[]>();
+
+function readBuffers(buf: ShardBuffer, bytes: number): Int8Array[] {
+  let bufs = readBufferCache.get(buf);
+  if (!bufs || bufs[0].length < bytes) {
+    readBufferCache.set(buf, bufs = [new Int8Array(bytes), new Int8Array(bytes)]);
+  }
+  return bufs;
 }
 
 function maxWidth(ctx: AssembleContext, opened: { tile: OpenTile }[]): number {
@@ -135,14 +200,23 @@ async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> 
   const { width: W, height: H } = grid.geobox;
   const closers: { close(): void }[] = [];
   try {
-    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, ctx.bands] });
+    const emb = await openNpy(paths.embeddings, {
+      dtype: "int8",
+      ndim: 3,
+      shape: [H, W, ctx.bands],
+    });
     closers.push(emb);
     const scales = await openNpy(paths.scales, { dtype: "float32" });
     closers.push(scales);
-    if (scales.shape.length < 2 || scales.shape.length > 3 || scales.shape[0] !== H || scales.shape[1] !== W) {
+    if (
+      scales.shape.length < 2 || scales.shape.length > 3 || scales.shape[0] !== H ||
+      scales.shape[1] !== W
+    ) {
       throw new TesseraError(
         "ShapeMismatch",
-        `scales shape (${scales.shape.join(", ")}) does not match the tile grid ${H} × ${W}; re-download the tile`,
+        `scales shape (${
+          scales.shape.join(", ")
+        }) does not match the tile grid ${H} × ${W}; re-download the tile`,
         paths.scales,
       );
     }
@@ -156,8 +230,12 @@ async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> 
     ) {
       throw new TesseraError(
         "LandmaskMismatch",
-        `landmask grid EPSG:${mask.epsg} ${mask.width}×${mask.height} at (${me.toFixed(2)}, ${mn.toFixed(2)}) ` +
-          `differs from the computed EPSG:${grid.epsg} ${W}×${H} at (${ce.toFixed(2)}, ${cn.toFixed(2)}); ` +
+        `landmask grid EPSG:${mask.epsg} ${mask.width}×${mask.height} at (${me.toFixed(2)}, ${
+          mn.toFixed(2)
+        }) ` +
+          `differs from the computed EPSG:${grid.epsg} ${W}×${H} at (${ce.toFixed(2)}, ${
+            cn.toFixed(2)
+          }); ` +
           "the tile is skipped — re-download the landmask",
         paths.landmask,
       );

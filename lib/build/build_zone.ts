@@ -15,9 +15,21 @@ import { groupMetadata, jsonBytes } from "../zarr/metadata.ts";
 import type { AssembleContext, TileFailure } from "./assemble.ts";
 import { acquireStoreLock } from "./lock.ts";
 import { planShards, SHARD_PX, type ShardJob, shardSlice } from "./shard_plan.ts";
-import { BUILD_DIR, failuresKey, markerKey, type ShardDone, type ShardWriterInit } from "./shard_writer.ts";
+import {
+  BUILD_DIR,
+  failuresKey,
+  markerKey,
+  type ShardDone,
+  type ShardWriterInit,
+} from "./shard_writer.ts";
 import { decodeStats, emptyStats, mergeStats } from "./stats.ts";
-import { initZoneStore, type StoreInfo, storeArrays, storeAttributes, writeStats } from "./zone_store.ts";
+import {
+  initZoneStore,
+  storeArrays,
+  storeAttributes,
+  type StoreInfo,
+  writeStats,
+} from "./zone_store.ts";
 import { storeName, type ZonePlan } from "./zone_plan.ts";
 
 /** Options of {@link buildZone}. */
@@ -111,7 +123,13 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
       placements: plan.placements,
     };
     const { shardErrors, bytesWritten } = await runPool(
-      { storeRoot: path, ctx, embeddings: arrays.embeddings, scales: arrays.scales, shardPx: SHARD_PX },
+      {
+        storeRoot: path,
+        ctx,
+        embeddings: arrays.embeddings,
+        scales: arrays.scales,
+        shardPx: SHARD_PX,
+      },
       todo,
       Math.max(1, Math.min(opts.workers ?? 2, todo.length || 1)),
       opts,
@@ -165,7 +183,9 @@ async function detectBands(base: string, plan: ZonePlan): Promise<number> {
  * grid and parameters. Returns true when resuming a store that is already complete.
  */
 async function prepareStore(path: string, info: StoreInfo, resume: boolean): Promise<boolean> {
-  const existing = await Deno.readTextFile(join(path, "zarr.json")).then(JSON.parse).catch(() => undefined);
+  const existing = await Deno.readTextFile(join(path, "zarr.json")).then(JSON.parse).catch(() =>
+    undefined
+  );
   const exists = await Deno.stat(path).then(() => true).catch(() => false);
   if (!exists) return false;
   if (!existing?.attributes?.utm_zone) {
@@ -180,11 +200,23 @@ async function prepareStore(path: string, info: StoreInfo, resume: boolean): Pro
     return false;
   }
   const want = storeAttributes(info);
-  for (const k of ["utm_zone", "year", "transform", "n_bands", "n_tiles", "max_valid_scale", "embeddings_compression"]) {
+  for (
+    const k of [
+      "utm_zone",
+      "year",
+      "transform",
+      "n_bands",
+      "n_tiles",
+      "max_valid_scale",
+      "embeddings_compression",
+    ]
+  ) {
     if (JSON.stringify(existing.attributes[k]) !== JSON.stringify(want[k])) {
       throw new TesseraError(
         "BadStore",
-        `cannot resume: the store's ${k} is ${JSON.stringify(existing.attributes[k])} but this build ` +
+        `cannot resume: the store's ${k} is ${
+          JSON.stringify(existing.attributes[k])
+        } but this build ` +
           `has ${JSON.stringify(want[k])}; run without --resume to rebuild it`,
         path,
       );
@@ -230,8 +262,7 @@ async function runPool(
           give();
         };
         w.postMessage({ type: "init", init });
-      })
-    ));
+      })));
   } finally {
     for (const w of workers) w.terminate();
   }
@@ -249,24 +280,38 @@ async function collectFailures(store: FsStore, jobs: readonly ShardJob[]): Promi
       if (!seen.has(key)) seen.set(key, f);
     }
   }
-  return [...seen.values()].sort((a, b) => a.tile.localeCompare(b.tile) || (a.path ?? "").localeCompare(b.path ?? ""));
+  return [...seen.values()].sort((a, b) =>
+    a.tile.localeCompare(b.tile) || (a.path ?? "").localeCompare(b.path ?? "")
+  );
 }
 
 /** Merges statistics in shard order, writes them and the final attributes, drops markers. */
-async function finalise(store: FsStore, info: StoreInfo, jobs: readonly ShardJob[], failures: TileFailure[]) {
+async function finalise(
+  store: FsStore,
+  info: StoreInfo,
+  jobs: readonly ShardJob[],
+  failures: TileFailure[],
+) {
   let st = emptyStats(info.bands);
   for (const job of jobs) {
     const bytes = await store.get(markerKey(job.row, job.col));
-    if (!bytes) throw new TesseraError("BadStore", `shard ${job.row},${job.col} has no marker`, store.root);
+    if (!bytes) {
+      throw new TesseraError("BadStore", `shard ${job.row},${job.col} has no marker`, store.root);
+    }
     st = mergeStats(st, decodeStats(bytes));
   }
   const statsAttrs = await writeStats(store, st);
   const failedTiles = [...new Set(failures.map((f) => f.tile))].sort();
-  await store.set("zarr.json", jsonBytes(groupMetadata({
-    ...storeAttributes(info),
-    ...statsAttrs,
-    failed_tiles: failedTiles,
-    build_complete: true,
-  })));
-  if (failures.length === 0) await Deno.remove(join(store.root, BUILD_DIR), { recursive: true }).catch(() => {});
+  await store.set(
+    "zarr.json",
+    jsonBytes(groupMetadata({
+      ...storeAttributes(info),
+      ...statsAttrs,
+      failed_tiles: failedTiles,
+      build_complete: true,
+    })),
+  );
+  if (failures.length === 0) {
+    await Deno.remove(join(store.root, BUILD_DIR), { recursive: true }).catch(() => {});
+  }
 }

@@ -8,43 +8,133 @@
  * so a valid pixel always beats an invalid one, the cell that contains the pixel centre beats
  * any other valid tile, and otherwise registry order decides (later wins). The result does
  * not depend on how shards are scheduled: each shard applies its tiles in registry order.
+ *
+ * Embeddings are kept in inner-chunk order (see ShardBuffer.chunkPx), so the encoder writes
+ * stored chunks straight from this buffer instead of gathering 4 KiB runs into a copy.
  */
 import type { PixelRect } from "./shard_plan.ts";
 
 const INVALID = 1, VALID = 2, VALID_IN_CELL = 3;
 
-/** A shard being assembled: C-order buffers of `size × size` pixels. */
+/** A shard being assembled: buffers of `size × size` pixels. */
 export interface ShardBuffer {
   readonly size: number;
   readonly bands: number;
-  /** int8 embeddings, `size × size × bands`, zero where there is no data. */
+  /**
+   * Edge of the embeddings' inner chunks: `embeddings` holds the chunks one after another in
+   * C order, each `chunkPx × chunkPx × bands` in C order (= the shard in C order when it
+   * equals `size`). Use {@link pixelIndex} to find a pixel.
+   */
+  readonly chunkPx: number;
+  /** int8 embeddings, `size × size × bands` in chunk order, zero where there is no data. */
   readonly embeddings: Int8Array;
-  /** float32 scales, NaN where there is no data. */
+  /** float32 scales, C order, NaN where there is no data. */
   readonly scales: Float32Array;
   /** Class of the tile that last wrote each pixel (0 = none). */
   readonly klass: Uint8Array;
   /** How many tiles cover each pixel; the cell test runs only where this exceeds 1. */
   readonly coverage: Uint8Array;
+  /** Memo of each pixel's 0.1° cell key (NO_CELL = not computed yet) for overlapping tiles. */
+  readonly cellKeys: Int32Array;
+  /**
+   * Rectangles holding data from the last shard (everything else is fill), or null when
+   * unknown (an assembly failed half way): what {@link beginShard} must clear.
+   */
+  dirty: PixelRect[] | null;
 }
 
-/** Allocates a shard buffer (the builder's only large allocation: ~size² × (bands + 6) bytes). */
-export function newShardBuffer(size: number, bands: number): ShardBuffer {
+/** Marks a cellKeys entry not computed yet; no real key is this large. */
+export const NO_CELL = 0x7fffffff;
+
+/**
+ * Allocates a shard buffer (the builder's only large allocation: ~size² × (bands + 10) bytes)
+ * whose embeddings are in chunks of `chunkPx` (default: one chunk, i.e. plain C order).
+ */
+export function newShardBuffer(size: number, bands: number, chunkPx = size): ShardBuffer {
+  if (!(chunkPx >= 1 && size % chunkPx === 0)) {
+    throw new RangeError(`chunk edge ${chunkPx} must divide the shard edge ${size}`);
+  }
   return {
     size,
     bands,
+    chunkPx,
     embeddings: new Int8Array(size * size * bands),
     scales: new Float32Array(size * size).fill(NaN),
     klass: new Uint8Array(size * size),
     coverage: new Uint8Array(size * size),
+    cellKeys: new Int32Array(size * size).fill(NO_CELL),
+    dirty: [],
   };
 }
 
-/** Resets a buffer for reuse on the next shard. */
+/**
+ * Position of pixel (row, col) in `b.embeddings`, in pixels (multiply by `b.bands`).
+ *
+ * @example
+ * const p = pixelIndex(buf, 40, 7); // buf.embeddings[p * buf.bands + band]
+ */
+export function pixelIndex(b: ShardBuffer, row: number, col: number): number {
+  const c = b.chunkPx;
+  const cr = Math.floor(row / c), cc = Math.floor(col / c);
+  return ((cr * (b.size / c) + cc) * c + (row - cr * c)) * c + (col - cc * c);
+}
+
+/** Sets the embeddings of pixels (row, c0..c1-1) to `value`, chunk row by chunk row. */
+function fillRow(b: ShardBuffer, row: number, c0: number, c1: number, value: number): void {
+  const c = b.chunkPx;
+  for (let x = c0; x < c1;) {
+    const end = Math.min(c1, (Math.floor(x / c) + 1) * c);
+    const p = pixelIndex(b, row, x);
+    b.embeddings.fill(value, p * b.bands, (p + end - x) * b.bands);
+    x = end;
+  }
+}
+
+/** Resets a whole buffer to fill (see {@link beginShard} for the cheap per-shard reset). */
 export function resetShardBuffer(b: ShardBuffer): void {
   b.embeddings.fill(0);
   b.scales.fill(NaN);
   b.klass.fill(0);
   b.coverage.fill(0);
+  b.cellKeys.fill(NO_CELL);
+  b.dirty = [];
+}
+
+/**
+ * Prepares `b` for a shard whose tiles cover `rects` (shard-local pixels): sets the coverage
+ * counts and clears what the previous shard left outside `rects`. Pixels inside `rects` are
+ * not cleared, because compositing writes every one of them (each covering tile writes its
+ * class, scale and embedding or zeros unless an earlier tile of the same shard outranks it);
+ * that skips most of the 128 MiB clear per shard. Call {@link endShard} after the last block.
+ */
+export function beginShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
+  const { size, coverage, scales } = b;
+  b.klass.fill(0);
+  b.coverage.fill(0);
+  b.cellKeys.fill(NO_CELL);
+  addCoverage(b, rects);
+  const stale = b.dirty ?? [{ r0: 0, r1: size, c0: 0, c1: size }];
+  b.dirty = null; // until endShard: a failure half way leaves the contents unknown
+  for (const r of stale) {
+    for (let y = r.r0; y < r.r1; y++) {
+      const row = y * size;
+      for (let x = r.c0; x < r.c1;) {
+        if (coverage[row + x] !== 0) {
+          x++;
+          continue;
+        }
+        const start = x;
+        while (x < r.c1 && coverage[row + x] === 0) x++;
+        fillRow(b, y, start, x, 0);
+        scales.fill(NaN, row + start, row + x);
+      }
+    }
+  }
+}
+
+/** Records that every block of the shard begun with `rects` was composited. */
+export function endShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
+  b.dirty = rects.map((r) => ({ ...r }));
 }
 
 /** Counts tile coverage of each shard pixel; `rects` are in shard-local pixels. */
@@ -93,7 +183,7 @@ export interface BlockCounts {
  *   maxValidScale: 1, inOwnCell: () => true });
  */
 export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
-  const { size, bands, embeddings, scales, klass, coverage } = b;
+  const { size, bands, embeddings, scales, klass, coverage, chunkPx } = b;
   const { rect, rowLength, col0, maxValidScale } = blk;
   const cols = rect.c1 - rect.c0;
   const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
@@ -101,16 +191,20 @@ export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
     const srcRow = (y - rect.r0) * rowLength + col0;
     const landRow = (y - rect.r0) * cols;
     const dstRow = y * size;
-    // Runs of consecutive winning valid pixels are copied with one `set`.
+    // Runs of consecutive winning valid pixels inside one chunk are copied with one `set`.
     let runStart = -1;
     const flush = (end: number) => {
       if (runStart < 0) return;
       const n = end - runStart;
       const src = (srcRow + runStart - rect.c0) * bands;
-      embeddings.set(blk.embeddings.subarray(src, src + n * bands), (dstRow + runStart) * bands);
+      embeddings.set(
+        blk.embeddings.subarray(src, src + n * bands),
+        pixelIndex(b, y, runStart) * bands,
+      );
       runStart = -1;
     };
     for (let x = rect.c0; x < rect.c1; x++) {
+      if (x % chunkPx === 0) flush(x);
       const p = dstRow + x;
       const s = blk.scales[srcRow + x - rect.c0];
       const land = blk.land === undefined || blk.land[landRow + x - rect.c0] !== 0;
@@ -132,7 +226,8 @@ export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
       } else {
         flush(x);
         scales[p] = NaN;
-        embeddings.fill(0, p * bands, (p + 1) * bands);
+        const e = pixelIndex(b, y, x) * bands;
+        embeddings.fill(0, e, e + bands);
       }
     }
     flush(rect.c1);

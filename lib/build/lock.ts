@@ -48,7 +48,9 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
       }
       throw new TesseraError(
         "StoreLocked",
-        `another build (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}, since ${holder.started ?? "?"}) ` +
+        `another build (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}, since ${
+          holder.started ?? "?"
+        }) ` +
           `is writing this store; wait for it, or delete ${path} if that build is gone`,
         storePath,
       );

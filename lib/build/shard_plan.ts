@@ -34,7 +34,11 @@ export interface ShardJob {
 }
 
 /** Number of shard rows and columns of a zone grid. */
-export function shardGridShape(height: number, width: number, shardPx = SHARD_PX): [number, number] {
+export function shardGridShape(
+  height: number,
+  width: number,
+  shardPx = SHARD_PX,
+): [number, number] {
   return [Math.ceil(height / shardPx), Math.ceil(width / shardPx)];
 }
 

@@ -4,11 +4,13 @@
  * rename; the per-shard marker (statistics + failures) is written last, so its presence
  * means the shard is complete.
  */
-import { encodeDenseShard } from "../zarr/dense_shard.ts";
+import { join } from "node:path";
+import { writePartsAtomic } from "../fs_atomic.ts";
+import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
-import { type ArrayMetadata, arrayLayout, chunkKey } from "../zarr/metadata.ts";
+import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
 import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
-import { newShardBuffer, resetShardBuffer, type ShardBuffer } from "./composite.ts";
+import { newShardBuffer, type ShardBuffer } from "./composite.ts";
 import type { ShardJob } from "./shard_plan.ts";
 import { encodeStats, shardStats } from "./stats.ts";
 
@@ -48,6 +50,7 @@ export class ShardWriter {
   #init: ShardWriterInit;
   #store: FsStore;
   #buf?: ShardBuffer;
+  #staging = new Uint8Array(STAGING_BYTES);
 
   constructor(init: ShardWriterInit) {
     this.#init = init;
@@ -57,31 +60,43 @@ export class ShardWriter {
   /** Builds, encodes and writes shard `job`. */
   async write(job: ShardJob): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
-    const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands);
-    resetShardBuffer(buf);
+    const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands, embeddingsChunkPx(this.#init));
     const { failures, counts } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
-    const put = async (name: string, meta: ArrayMetadata, data: Int8Array | Float32Array) => {
+    const put = async (
+      name: string,
+      meta: ArrayMetadata,
+      data: Int8Array | Float32Array,
+      layout: "c" | "chunks",
+    ) => {
       const l = arrayLayout(meta);
       const idx = l.shape.length === 3 ? [job.row, job.col, 0] : [job.row, job.col];
       const key = chunkKey(name, idx);
-      const bytes = encodeDenseShard({
+      const stream = denseShardStream({
         data,
         shardShape: l.chunkShape,
         innerShape: l.innerChunkShape!,
         fill: l.fill,
         compress: l.compress,
         level: l.level,
+        layout,
       });
-      if (bytes) {
-        await this.#store.set(key, bytes);
-        bytesWritten += bytes.length;
+      if (stream) {
+        bytesWritten += await writePartsAtomic(
+          join(this.#store.root, key),
+          stream.parts(this.#staging),
+        );
       } else {
         await this.#store.delete(key);
       }
     };
-    await put("embeddings", this.#init.embeddings, buf.embeddings);
-    await put("scales", this.#init.scales, buf.scales);
+    await put(
+      "embeddings",
+      this.#init.embeddings,
+      buf.embeddings,
+      buf.chunkPx === shardPx ? "c" : "chunks",
+    );
+    await put("scales", this.#init.scales, buf.scales, "c");
     const st = shardStats(
       buf.embeddings,
       buf.scales,
@@ -91,13 +106,30 @@ export class ShardWriter {
       job.rect.c0,
       job.rect.r1 - job.rect.r0,
       job.rect.c1 - job.rect.c0,
+      buf.chunkPx,
     );
     if (failures.length) {
-      await this.#store.set(failuresKey(job.row, job.col), new TextEncoder().encode(JSON.stringify(failures)));
+      await this.#store.set(
+        failuresKey(job.row, job.col),
+        new TextEncoder().encode(JSON.stringify(failures)),
+      );
     } else {
       await this.#store.delete(failuresKey(job.row, job.col));
     }
     await this.#store.set(markerKey(job.row, job.col), encodeStats(st));
     return { row: job.row, col: job.col, failures, validPixels: counts.valid, bytesWritten };
   }
+}
+
+/**
+ * The shard buffer keeps embeddings in their inner chunks when those are square and span
+ * every band (32 × 32 × 128): stored chunks are then written straight from the buffer.
+ * Any other chunking falls back to C order (one chunk the size of the shard).
+ */
+function embeddingsChunkPx(init: ShardWriterInit): number {
+  const l = arrayLayout(init.embeddings);
+  const [r, c, b] = l.innerChunkShape ?? [];
+  const fits = r === c && b === init.ctx.bands && l.chunkShape[0] === init.shardPx &&
+    l.chunkShape[1] === init.shardPx && init.shardPx % r === 0;
+  return fits ? r : init.shardPx;
 }

@@ -54,7 +54,8 @@ export function pixelPriority(row: number, col: number): number {
 
 /**
  * Statistics of one assembled shard. `row0`/`col0` place the shard in the zone grid;
- * `rows`/`cols` is its extent inside the grid.
+ * `rows`/`cols` is its extent inside the grid. `embeddings` is in chunks of `chunkPx`
+ * pixels (ShardBuffer order; the default `size` means plain C order), `scales` in C order.
  */
 export function shardStats(
   embeddings: Int8Array,
@@ -65,31 +66,65 @@ export function shardStats(
   col0: number,
   rows: number,
   cols: number,
+  chunkPx: number = size,
 ): StatsPartial {
   const st = emptyStats(bands);
-  const v = new Float64Array(bands);
   const pri: number[] = [];
   const vecs: number[][] = [];
+  // Valid lattice pixels in row-major order, as (scale, first embedding element) pairs.
   // Lattice pixels are those whose zone row and column are multiples of the step.
+  const lattice: number[] = [];
   const first = (o: number, step: number) => (step - (o % step)) % step;
+  const c = chunkPx;
   for (let y = first(row0, STATS_STEP_PX); y < rows; y += STATS_STEP_PX) {
     for (let x = first(col0, STATS_STEP_PX); x < cols; x += STATS_STEP_PX) {
-      const p = y * size + x;
-      const s = scales[p];
+      const s = scales[y * size + x];
       if (!(s === s)) continue; // NaN: no data
-      const base = p * bands;
-      for (let b = 0; b < bands; b++) v[b] = embeddings[base + b] * s;
-      st.count++;
-      let k = 0;
-      for (let i = 0; i < bands; i++) {
-        const vi = v[i];
-        st.sum[i] += vi;
-        for (let j = i; j < bands; j++) st.sumProducts[k++] += vi * v[j];
-      }
+      const cr = Math.floor(y / c), cc = Math.floor(x / c);
+      const e = (((cr * (size / c) + cc) * c + (y - cr * c)) * c + (x - cc * c)) * bands;
+      lattice.push(s, e);
       if ((row0 + y) % SAMPLE_STEP_PX === 0 && (col0 + x) % SAMPLE_STEP_PX === 0) {
         pri.push(pixelPriority(row0 + y, col0 + x));
-        vecs.push(Array.from(v, (x) => Math.fround(x)));
+        vecs.push(Array.from(embeddings.subarray(e, e + bands), (v) => Math.fround(v * s)));
       }
+    }
+  }
+  const count = lattice.length / 2;
+  st.count = count;
+  // Four pixels per pass over the 128 × 128 triangle: a quarter of the loads and stores of
+  // the accumulators. Each accumulator still adds the pixels one by one in lattice order
+  // (JS has no fused multiply-add and evaluates a + b + c left to right), so the float sums
+  // are bit-identical to a pixel-at-a-time loop.
+  const v = [0, 1, 2, 3].map(() => new Float64Array(bands));
+  const dequantise = (n: number, out: Float64Array) => {
+    const s = lattice[2 * n], base = lattice[2 * n + 1];
+    for (let b = 0; b < bands; b++) out[b] = embeddings[base + b] * s;
+  };
+  const { sum, sumProducts } = st;
+  let n = 0;
+  for (; n + 4 <= count; n += 4) {
+    const [a, b, c, d] = v;
+    dequantise(n, a);
+    dequantise(n + 1, b);
+    dequantise(n + 2, c);
+    dequantise(n + 3, d);
+    let k = 0;
+    for (let i = 0; i < bands; i++) {
+      const ai = a[i], bi = b[i], ci = c[i], di = d[i];
+      sum[i] = sum[i] + ai + bi + ci + di;
+      for (let j = i; j < bands; j++, k++) {
+        sumProducts[k] = sumProducts[k] + ai * a[j] + bi * b[j] + ci * c[j] + di * d[j];
+      }
+    }
+  }
+  for (; n < count; n++) {
+    const a = v[0];
+    dequantise(n, a);
+    let k = 0;
+    for (let i = 0; i < bands; i++) {
+      const ai = a[i];
+      sum[i] += ai;
+      for (let j = i; j < bands; j++) sumProducts[k++] += ai * a[j];
     }
   }
   st.priorities = Float64Array.from(pri);
@@ -99,13 +134,18 @@ export function shardStats(
 }
 
 /** Adds `b` into `a` (in place) and keeps the SAMPLE_SIZE lowest-priority vectors. */
-export function mergeStats(a: StatsPartial, b: StatsPartial, sampleSize = SAMPLE_SIZE): StatsPartial {
+export function mergeStats(
+  a: StatsPartial,
+  b: StatsPartial,
+  sampleSize = SAMPLE_SIZE,
+): StatsPartial {
   a.count += b.count;
   for (let i = 0; i < a.sum.length; i++) a.sum[i] += b.sum[i];
   for (let i = 0; i < a.sumProducts.length; i++) a.sumProducts[i] += b.sumProducts[i];
   const n = a.priorities.length + b.priorities.length;
   const order = Array.from({ length: n }, (_, i) => i);
-  const pr = (i: number) => i < a.priorities.length ? a.priorities[i] : b.priorities[i - a.priorities.length];
+  const pr = (i: number) =>
+    i < a.priorities.length ? a.priorities[i] : b.priorities[i - a.priorities.length];
   order.sort((i, j) => pr(i) - pr(j) || i - j);
   const keep = order.slice(0, sampleSize);
   const priorities = new Float64Array(keep.length);

@@ -4,7 +4,7 @@
  * planned in seconds.
  */
 import type { GeoBox } from "../grid/geobox.ts";
-import { tileGrid, type TileGrid } from "../grid/tile_grid.ts";
+import { type TileGrid, tileGrid } from "../grid/tile_grid.ts";
 import { type TilePlacement, zoneGrid } from "../grid/zone_grid.ts";
 import { compareTiles, type TileRef } from "../tiles/tile_ref.ts";
 
@@ -39,7 +39,10 @@ export function storeName(zone: number, year: number): string {
 export function planZones(tiles: readonly TileRef[]): ZonePlan[] {
   // One grid per cell, shared by every year of that cell.
   const gridCache = new Map<number, TileGrid>();
-  const groups = new Map<string, { year: number; zone: number; tiles: TileRef[]; grids: TileGrid[] }>();
+  const groups = new Map<
+    string,
+    { year: number; zone: number; tiles: TileRef[]; grids: TileGrid[] }
+  >();
   for (const t of tiles) {
     const cellKey = t.lonI * 100000 + t.latI;
     let g = gridCache.get(cellKey);

@@ -9,12 +9,12 @@ import { geoboxBounds } from "../grid/geobox.ts";
 import { coordinateValues } from "../zarr/coords.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import {
-  arrayMetadata,
   type ArrayMetadata,
+  arrayMetadata,
   groupMetadata,
   jsonBytes,
-  zoneArrays,
   type ZoneArrays,
+  zoneArrays,
 } from "../zarr/metadata.ts";
 import { writeVectorArray } from "../zarr/vector_array.ts";
 import { encodeChunk } from "../zarr/codecs.ts";
@@ -78,17 +78,39 @@ export function storeArrays(info: StoreInfo): ZoneArrays {
  */
 export async function initZoneStore(store: FsStore, info: StoreInfo): Promise<void> {
   const arrays = storeArrays(info);
-  await store.set("zarr.json", jsonBytes(groupMetadata({ ...storeAttributes(info), build_complete: false })));
+  await store.set(
+    "zarr.json",
+    jsonBytes(groupMetadata({ ...storeAttributes(info), build_complete: false })),
+  );
   for (const [name, meta] of Object.entries(arrays)) {
     await store.set(`${name}/zarr.json`, jsonBytes(meta));
   }
   const [, , e0, , , n0] = info.geobox.transform;
-  await writeVectorArray(store, "easting", arrays.easting, coordinateValues(e0, 10, info.geobox.width, "increasing"));
-  await writeVectorArray(store, "northing", arrays.northing, coordinateValues(n0, 10, info.geobox.height, "decreasing"));
-  await writeVectorArray(store, "band", arrays.band, Int32Array.from({ length: info.bands }, (_, i) => i));
+  await writeVectorArray(
+    store,
+    "easting",
+    arrays.easting,
+    coordinateValues(e0, 10, info.geobox.width, "increasing"),
+  );
+  await writeVectorArray(
+    store,
+    "northing",
+    arrays.northing,
+    coordinateValues(n0, 10, info.geobox.height, "decreasing"),
+  );
+  await writeVectorArray(
+    store,
+    "band",
+    arrays.band,
+    Int32Array.from({ length: info.bands }, (_, i) => i),
+  );
 }
 
-function singleChunkArray(shape: number[], dataType: "float64" | "float32", dims: string[]): ArrayMetadata {
+function singleChunkArray(
+  shape: number[],
+  dataType: "float64" | "float32",
+  dims: string[],
+): ArrayMetadata {
   return arrayMetadata({
     shape,
     dataType,
@@ -99,18 +121,29 @@ function singleChunkArray(shape: number[], dataType: "float64" | "float32", dims
   });
 }
 
-async function writeSingleChunk(store: FsStore, name: string, meta: ArrayMetadata, data: Float64Array | Float32Array) {
+async function writeSingleChunk(
+  store: FsStore,
+  name: string,
+  meta: ArrayMetadata,
+  data: Float64Array | Float32Array,
+) {
   await store.set(`${name}/zarr.json`, jsonBytes(meta));
   if (data.length === 0) return;
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  await store.set(`${name}/c/${meta.shape.map(() => 0).join("/")}`, encodeChunk(bytes, { compress: "zstd", level: 3 }));
+  await store.set(
+    `${name}/c/${meta.shape.map(() => 0).join("/")}`,
+    encodeChunk(bytes, { compress: "zstd", level: 3 }),
+  );
 }
 
 /**
  * Writes the merged statistics as the `stats` group (sum, full symmetric sum of products and
  * the vector sample) and returns the attributes that describe them.
  */
-export async function writeStats(store: FsStore, st: StatsPartial): Promise<Record<string, unknown>> {
+export async function writeStats(
+  store: FsStore,
+  st: StatsPartial,
+): Promise<Record<string, unknown>> {
   const B = st.bands;
   const full = new Float64Array(B * B);
   let k = 0;
@@ -121,12 +154,25 @@ export async function writeStats(store: FsStore, st: StatsPartial): Promise<Reco
     }
   }
   const n = st.priorities.length;
-  await store.set("stats/zarr.json", jsonBytes(groupMetadata({
-    description: "build-time statistics of valid pixels on a regular lattice (SPEC §5)",
-  })));
+  await store.set(
+    "stats/zarr.json",
+    jsonBytes(groupMetadata({
+      description: "build-time statistics of valid pixels on a regular lattice (SPEC §5)",
+    })),
+  );
   await writeSingleChunk(store, "stats/sum", singleChunkArray([B], "float64", ["band"]), st.sum);
-  await writeSingleChunk(store, "stats/sum_products", singleChunkArray([B, B], "float64", ["band", "band2"]), full);
-  await writeSingleChunk(store, "stats/sample", singleChunkArray([n, B], "float32", ["sample", "band"]), st.vectors);
+  await writeSingleChunk(
+    store,
+    "stats/sum_products",
+    singleChunkArray([B, B], "float64", ["band", "band2"]),
+    full,
+  );
+  await writeSingleChunk(
+    store,
+    "stats/sample",
+    singleChunkArray([n, B], "float32", ["sample", "band"]),
+    st.vectors,
+  );
   return {
     stats_count: st.count,
     stats_lattice_px: STATS_STEP_PX,

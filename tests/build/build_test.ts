@@ -54,14 +54,22 @@ async function compareWithReference(plan: ZonePlan) {
   for (let i = 0; i < s.length; i++) {
     const a = s[i], b = ref.scales[i];
     if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) {
-      throw new Error(`zone ${plan.zone}: scale differs at pixel ${i} (row ${Math.floor(i / ref.width)}): store ${a}, reference ${b}`);
+      throw new Error(
+        `zone ${plan.zone}: scale differs at pixel ${i} (row ${
+          Math.floor(i / ref.width)
+        }): store ${a}, reference ${b}`,
+      );
     }
     if (!Number.isNaN(a)) valid++;
   }
   for (let i = 0; i < e.length; i++) {
     if (e[i] !== ref.embeddings[i]) {
       const p = Math.floor(i / BANDS);
-      throw new Error(`zone ${plan.zone}: embedding differs at row ${Math.floor(p / ref.width)} col ${p % ref.width} band ${i % BANDS}`);
+      throw new Error(
+        `zone ${plan.zone}: embedding differs at row ${Math.floor(p / ref.width)} col ${
+          p % ref.width
+        } band ${i % BANDS}`,
+      );
     }
   }
   return { valid, contested: ref.contested };
@@ -69,9 +77,16 @@ async function compareWithReference(plan: ZonePlan) {
 
 Deno.test("build reports every broken tile with its kind and exits 1", () => {
   assertEquals(first.code, 1, first.stderr);
-  const failures = firstResult.results.flatMap((r: { failures: { tile: string; kind: string }[] }) => r.failures);
-  const got = Object.fromEntries(failures.map((f: { tile: string; kind: string }) => [f.tile, f.kind]));
-  assertEquals(JSON.stringify(got, Object.keys(got).sort()), JSON.stringify(EXPECTED_FAILURES, Object.keys(EXPECTED_FAILURES).sort()));
+  const failures = firstResult.results.flatMap((
+    r: { failures: { tile: string; kind: string }[] },
+  ) => r.failures);
+  const got = Object.fromEntries(
+    failures.map((f: { tile: string; kind: string }) => [f.tile, f.kind]),
+  );
+  assertEquals(
+    JSON.stringify(got, Object.keys(got).sort()),
+    JSON.stringify(EXPECTED_FAILURES, Object.keys(EXPECTED_FAILURES).sort()),
+  );
   assertEquals(firstResult.results.every((r: { complete: boolean }) => r.complete), true);
 });
 
@@ -120,18 +135,30 @@ Deno.test("group attributes and array metadata follow SPEC §4", async () => {
   assertEquals(JSON.stringify(a["spatial:dimensions"]), '["northing","easting"]');
   assertEquals(JSON.stringify(a["spatial:shape"]), JSON.stringify([emb.shape[0], emb.shape[1]]));
   assertEquals(a.build_complete, true);
-  assertEquals(typeof a.crs_wkt === "string" && (a.crs_wkt as string).includes('ID["EPSG",32631]'), true);
+  assertEquals(
+    typeof a.crs_wkt === "string" && (a.crs_wkt as string).includes('ID["EPSG",32631]'),
+    true,
+  );
   const t = a.transform as number[];
-  assertEquals(t[0] === 10 && t[1] === 0 && t[3] === 0 && t[4] === -10 && t[2] % 10 === 0 && t[5] % 10 === 0, true);
+  assertEquals(
+    t[0] === 10 && t[1] === 0 && t[3] === 0 && t[4] === -10 && t[2] % 10 === 0 && t[5] % 10 === 0,
+    true,
+  );
   assertEquals(JSON.stringify(emb.dimensionNames), '["northing","easting","band"]');
   assertEquals(JSON.stringify(sc.dimensionNames), '["northing","easting"]');
   const meta = JSON.parse(await Deno.readTextFile(join(path, "embeddings/zarr.json")));
-  assertEquals(JSON.stringify(meta.chunk_grid.configuration.chunk_shape), JSON.stringify([1024, 1024, BANDS]));
+  assertEquals(
+    JSON.stringify(meta.chunk_grid.configuration.chunk_shape),
+    JSON.stringify([1024, 1024, BANDS]),
+  );
   const shard = meta.codecs[0];
   assertEquals(shard.name, "sharding_indexed");
   assertEquals(JSON.stringify(shard.configuration.chunk_shape), JSON.stringify([32, 32, BANDS]));
   assertEquals(shard.configuration.index_location, "end");
-  assertEquals(JSON.stringify(shard.configuration.index_codecs), '[{"name":"bytes","configuration":{"endian":"little"}},{"name":"crc32c"}]');
+  assertEquals(
+    JSON.stringify(shard.configuration.index_codecs),
+    '[{"name":"bytes","configuration":{"endian":"little"}},{"name":"crc32c"}]',
+  );
   const smeta = JSON.parse(await Deno.readTextFile(join(path, "scales/zarr.json")));
   assertEquals(smeta.fill_value, "NaN");
   assertEquals(JSON.stringify(smeta.codecs[0].configuration.chunk_shape), "[256,256]");
@@ -168,7 +195,15 @@ Deno.test("build-time statistics are in the store", async () => {
 
 Deno.test("stores are byte-identical for --workers 1 and --workers 2", async () => {
   const out1 = join(base, "zarr-w1");
-  const r = await runCli("build", [base, "--zones", "30,37", "--workers", "1", "--output-dir", out1]);
+  const r = await runCli("build", [
+    base,
+    "--zones",
+    "30,37",
+    "--workers",
+    "1",
+    "--output-dir",
+    out1,
+  ]);
   assertEquals(r.code, 1, r.stderr);
   for (const z of ["utm30_2024.zarr", "utm37_2024.zarr"]) {
     assertEquals((await diffTrees(join(out, z), join(out1, z))).join("\n"), "");
@@ -190,7 +225,15 @@ Deno.test("a build killed mid-write and resumed is byte-identical", async () => 
   let killedMidBuild = 0;
   for (const after of [0, 1, 3]) {
     await Deno.remove(outK, { recursive: true }).catch(() => {});
-    const child = spawnCli("build", [base, "--zones", "31", "--workers", "1", "--output-dir", outK]);
+    const child = spawnCli("build", [
+      base,
+      "--zones",
+      "31",
+      "--workers",
+      "1",
+      "--output-dir",
+      outK,
+    ]);
     let exited = false;
     child.status.then(() => exited = true);
     const t0 = Date.now();
@@ -204,7 +247,17 @@ Deno.test("a build killed mid-write and resumed is byte-identical", async () => 
     await child.status;
     killedMidBuild++;
     const before = await markers();
-    const resumed = await runCli("build", [base, "--zones", "31", "--workers", "2", "--output-dir", outK, "--resume", "--json"]);
+    const resumed = await runCli("build", [
+      base,
+      "--zones",
+      "31",
+      "--workers",
+      "2",
+      "--output-dir",
+      outK,
+      "--resume",
+      "--json",
+    ]);
     assertEquals(resumed.code, 1, resumed.stderr); // the defect tiles still fail
     const res = JSON.parse(resumed.stdout).results[0];
     assertEquals(res.complete, true);
@@ -221,12 +274,18 @@ Deno.test("a second build of the same store is refused while the first holds the
   const outL = join(base, "zarr-lock");
   await Deno.mkdir(outL, { recursive: true });
   const lock = join(outL, "utm35_2024.zarr.lock");
-  await Deno.writeTextFile(lock, JSON.stringify({ pid: Deno.pid, host: (await import("node:os")).hostname() }));
+  await Deno.writeTextFile(
+    lock,
+    JSON.stringify({ pid: Deno.pid, host: (await import("node:os")).hostname() }),
+  );
   const r = await runCli("build", [base, "--zones", "35", "--output-dir", outL]);
   assertEquals(r.code, 1);
   assertEquals(r.stderr.includes("another build"), true, r.stderr);
   // A lock from a dead process is taken over.
-  await Deno.writeTextFile(lock, JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname() }));
+  await Deno.writeTextFile(
+    lock,
+    JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname() }),
+  );
   const r2 = await runCli("build", [base, "--zones", "35", "--output-dir", outL]);
   assertEquals(r2.code, 0, r2.stderr);
 });
@@ -244,7 +303,15 @@ Deno.test("--resume refuses a store built with other parameters; --dry-run write
 
 Deno.test("--compress zstd gives the same pixels", async () => {
   const outZ = join(base, "zarr-zstd");
-  const r = await runCli("build", [base, "--zones", "35", "--compress", "zstd", "--output-dir", outZ]);
+  const r = await runCli("build", [
+    base,
+    "--zones",
+    "35",
+    "--compress",
+    "zstd",
+    "--output-dir",
+    outZ,
+  ]);
   assertEquals(r.code, 0, r.stderr);
   const a = await openStore(join(out, "utm35_2024.zarr"));
   const b = await openStore(join(outZ, "utm35_2024.zarr"));
@@ -252,7 +319,9 @@ Deno.test("--compress zstd gives the same pixels", async () => {
   const eb = (await zarr.get(b.emb, null)).data as Int8Array;
   assertEquals(ea.length, eb.length);
   assertEquals(ea.every((v, i) => v === eb[i]), true);
-  const meta = JSON.parse(await Deno.readTextFile(join(outZ, "utm35_2024.zarr/embeddings/zarr.json")));
+  const meta = JSON.parse(
+    await Deno.readTextFile(join(outZ, "utm35_2024.zarr/embeddings/zarr.json")),
+  );
   assertEquals(meta.codecs[0].configuration.codecs[1].name, "zstd");
 });
 

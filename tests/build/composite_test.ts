@@ -1,5 +1,10 @@
 import { assertEquals } from "../assert.ts";
-import { addCoverage, compositeBlock, newShardBuffer, type TileBlock } from "../../lib/build/composite.ts";
+import {
+  addCoverage,
+  compositeBlock,
+  newShardBuffer,
+  type TileBlock,
+} from "../../lib/build/composite.ts";
 
 // A 4 × 4 shard with 2 bands; each "tile" covers the whole shard with constant content.
 function block(value: number, scale: number, land = 1, inCell = false): TileBlock {
