@@ -8,7 +8,7 @@
  * `--span` is the area in degrees (lon × lat) and `--step` the pixel size in metres.
  * `--mask` paints the landmask instead (water blue, land grey) to check coastlines.
  */
-import { crc32, deflateSync } from "node:zlib";
+import { encodePng } from "../lib/preview/png.ts";
 import { parseArgs } from "node:util";
 import { sampleLandscape } from "../lib/fixtures/landscape.ts";
 
@@ -69,41 +69,11 @@ if (a.mask) {
 }
 let water = 0;
 for (let i = 0; i < n; i++) water += out.land[i] === 0 ? 1 : 0;
-await Deno.writeFile(a.out, encodePng(rgb, W, H));
+// Opaque RGBA for the shared encoder.
+const rgba = new Uint8Array(W * H * 4).fill(255);
+for (let i = 0; i < W * H; i++) rgba.set(rgb.subarray(i * 3, i * 3 + 3), i * 4);
+await Deno.writeFile(a.out, encodePng(rgba, W, H));
 console.log(
   `${a.out}: ${W}×${H} px around (${lon0}, ${lat0}), water ${(100 * water / n).toFixed(1)}%, ` +
     `sampled in ${secs.toFixed(2)} s`,
 );
-
-/** Minimal 8-bit RGB PNG: one IDAT, filter type 0 on every row. */
-function encodePng(pixels: Uint8Array, width: number, height: number): Uint8Array {
-  const raw = new Uint8Array(height * (width * 3 + 1));
-  for (let r = 0; r < height; r++) {
-    raw.set(pixels.subarray(r * width * 3, (r + 1) * width * 3), r * (width * 3 + 1) + 1);
-  }
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  ihdr.set([8, 2, 0, 0, 0], 8); // bit depth 8, colour type RGB, deflate, no filter, no interlace
-  const parts = [
-    Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", new Uint8Array(deflateSync(raw))),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  const png = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) png.set(p, o), o += p.length;
-  return png;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const c = new Uint8Array(12 + data.length);
-  const dv = new DataView(c.buffer);
-  dv.setUint32(0, data.length);
-  c.set(new TextEncoder().encode(type), 4);
-  c.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)));
-  return c;
-}

@@ -7,7 +7,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { progress } from "./cli/progress.ts";
 import { TesseraError } from "./errors.ts";
-import { FIXTURE_FORMAT_VERSION, generateFixtures, readFixtureManifest } from "./fixtures/generate.ts";
+import {
+  FIXTURE_FORMAT_VERSION,
+  generateFixtures,
+  readFixtureManifest,
+} from "./fixtures/generate.ts";
 
 /** The bundled sample dataset's directory. */
 export const SAMPLE_DIR: string = fileURLToPath(new URL("../fixtures/sample", import.meta.url));
@@ -50,7 +54,9 @@ export async function ensureSample(opts: { quiet?: boolean } = {}): Promise<void
   // An old sample (made by an earlier generator) is replaced, stores included.
   if (existing) await Deno.remove(SAMPLE_DIR, { recursive: true });
   if (!opts.quiet) {
-    console.error(`No data given: generating the sample dataset in ${SAMPLE_DIR} (first use only)…`);
+    console.error(
+      `No data given: generating the sample dataset in ${SAMPLE_DIR} (first use only)…`,
+    );
   }
   let bar: ReturnType<typeof progress> | undefined;
   await generateFixtures({

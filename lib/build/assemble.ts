@@ -4,15 +4,13 @@
  * the shard needs, and composites them (composite.ts). A broken tile is reported and
  * skipped; its neighbours' pixels in the same shard are still written.
  */
-import { TesseraError } from "../errors.ts";
 import type { GeoBox } from "../grid/geobox.ts";
 import type { TileGrid } from "../grid/tile_grid.ts";
-import { type Landmask, openLandmask } from "../tiles/landmask.ts";
-import { tileName, tilePaths } from "../tiles/layout.ts";
-import { type NpyFile, openNpy } from "../tiles/npy.ts";
+import type { Landmask } from "../tiles/landmask.ts";
+import type { NpyFile } from "../tiles/npy.ts";
+import { openTileFiles, type TileFailure, tileFailure } from "../tiles/open_tile.ts";
 import { readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
-import { ORIGIN_TOLERANCE_M } from "../scan/check_tile.ts";
 import { pixelCellKey, tileCellKey } from "./cell.ts";
 import {
   beginShard,
@@ -39,14 +37,7 @@ export interface AssembleContext {
   readonly placements: readonly { rowOffsetPx: number; colOffsetPx: number }[];
 }
 
-/** A tile that could not be used, with its file and reason. */
-export interface TileFailure {
-  readonly tile: string;
-  readonly year: number;
-  readonly kind: string;
-  readonly path?: string;
-  readonly message: string;
-}
+export type { TileFailure };
 
 /** Outcome of assembling one shard. */
 export interface AssembleResult {
@@ -192,69 +183,12 @@ function maxWidth(ctx: AssembleContext, opened: { tile: OpenTile }[]): number {
   return Math.max(1, ...opened.map((o) => ctx.grids[o.tile.index].geobox.width));
 }
 
-/** Opens and validates one tile's three files; throws a TesseraError naming the bad one. */
+/** Opens and validates one tile (lib/tiles/open_tile.ts); throws a TesseraError naming the bad file. */
 async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> {
-  const tile = ctx.tiles[index];
-  const grid = ctx.grids[index];
-  const paths = tilePaths(ctx.base, tile);
-  const { width: W, height: H } = grid.geobox;
-  const closers: { close(): void }[] = [];
-  try {
-    const emb = await openNpy(paths.embeddings, {
-      dtype: "int8",
-      ndim: 3,
-      shape: [H, W, ctx.bands],
-    });
-    closers.push(emb);
-    const scales = await openNpy(paths.scales, { dtype: "float32" });
-    closers.push(scales);
-    if (
-      scales.shape.length < 2 || scales.shape.length > 3 || scales.shape[0] !== H ||
-      scales.shape[1] !== W
-    ) {
-      throw new TesseraError(
-        "ShapeMismatch",
-        `scales shape (${
-          scales.shape.join(", ")
-        }) does not match the tile grid ${H} × ${W}; re-download the tile`,
-        paths.scales,
-      );
-    }
-    const mask = await openLandmask(paths.landmask);
-    closers.push(mask);
-    const [, , me, , , mn] = mask.transform;
-    const [, , ce, , , cn] = grid.geobox.transform;
-    if (
-      mask.epsg !== grid.epsg || mask.width !== W || mask.height !== H ||
-      Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M
-    ) {
-      throw new TesseraError(
-        "LandmaskMismatch",
-        `landmask grid EPSG:${mask.epsg} ${mask.width}×${mask.height} at (${me.toFixed(2)}, ${
-          mn.toFixed(2)
-        }) ` +
-          `differs from the computed EPSG:${grid.epsg} ${W}×${H} at (${ce.toFixed(2)}, ${
-            cn.toFixed(2)
-          }); ` +
-          "the tile is skipped — re-download the landmask",
-        paths.landmask,
-      );
-    }
-    return { index, emb, scales, mask };
-  } catch (e) {
-    for (const c of closers) c.close();
-    throw e;
-  }
+  const files = await openTileFiles(ctx.base, ctx.tiles[index], ctx.grids[index], ctx.bands);
+  return { index, emb: files.emb, scales: files.scales, mask: files.mask };
 }
 
 function failure(ctx: AssembleContext, index: number, e: unknown): TileFailure {
-  const t = ctx.tiles[index];
-  const te = e instanceof TesseraError ? e : undefined;
-  return {
-    tile: tileName(t.lonI, t.latI),
-    year: t.year,
-    kind: te?.kind ?? (e as Error)?.name ?? "Error",
-    path: te?.path,
-    message: (e as Error)?.message ?? String(e),
-  };
+  return tileFailure(ctx.tiles[index], e);
 }

@@ -57,7 +57,10 @@ export function parseIntList(
   const out = value.split(",").filter((s) => s.trim() !== "").map((s) => {
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new TesseraError("BadArgument", `--${flag}: "${s}" is not an integer in ${min}..${max}`);
+      throw new TesseraError(
+        "BadArgument",
+        `--${flag}: "${s}" is not an integer in ${min}..${max}`,
+      );
     }
     return n;
   });

@@ -23,7 +23,9 @@ export function progress(label: string, total: number, opts: { quiet?: boolean }
   const enabled = !opts.quiet && Deno.stderr.isTerminal() && total > 0;
   if (!enabled) return { tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
-    format: `${label.padEnd(10)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted} | eta {eta_formatted}`,
+    format: `${
+      label.padEnd(10)
+    } [{bar}] {percentage}% | {value}/{total} | {duration_formatted} | eta {eta_formatted}`,
     stream: process.stderr,
     hideCursor: true,
     etaBuffer: 50,

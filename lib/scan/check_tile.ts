@@ -10,8 +10,8 @@ import { openNpy } from "../tiles/npy.ts";
 import { DEFAULT_MAX_VALID_SCALE, readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 
-/** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
-export const ORIGIN_TOLERANCE_M = 0.5;
+export { ORIGIN_TOLERANCE_M } from "../tiles/open_tile.ts";
+import { checkScalesShape, landmaskMismatches } from "../tiles/open_tile.ts";
 
 /** One thing wrong with one tile. */
 export interface TileProblem {
@@ -104,15 +104,8 @@ export async function checkTileFiles(
   }
   try {
     using sc = await openNpy(paths.scales, { dtype: "float32" });
+    checkScalesShape(sc, grid.geobox);
     const [h, w] = sc.shape;
-    if (!(sc.shape.length === 2 || sc.shape.length === 3) || h !== H || w !== W) {
-      throw new TesseraError(
-        "ShapeMismatch",
-        `scales shape (${sc.shape.join(", ")}) does not match the tile grid ${H} × ${W}; ` +
-          "re-download the tile",
-        paths.scales,
-      );
-    }
     if (opts.deep) {
       const c = countScales(await readScaleRows(sc, 0, h));
       out.scaleCounts = c;
@@ -138,20 +131,8 @@ export async function checkTileFiles(
     try {
       const mask = await openLandmask(paths.landmask);
       mask.close();
-      const [, , me, , , mn] = mask.transform;
-      const [, , ce, , , cn] = grid.geobox.transform;
-      const mismatch = (what: GridMismatch["what"], computed: string, landmask: string) =>
-        out.mismatches.push({ tile: name, what, computed, landmask });
-      if (mask.epsg !== grid.epsg) mismatch("epsg", `EPSG:${grid.epsg}`, `EPSG:${mask.epsg}`);
-      if (mask.width !== W || mask.height !== H) {
-        mismatch("size", `${W}x${H}`, `${mask.width}x${mask.height}`);
-      }
-      if (Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M) {
-        mismatch(
-          "origin",
-          `(${ce.toFixed(3)}, ${cn.toFixed(3)})`,
-          `(${me.toFixed(3)}, ${mn.toFixed(3)})`,
-        );
+      for (const m of landmaskMismatches(mask, grid.geobox)) {
+        out.mismatches.push({ tile: name, ...m });
       }
     } catch (e) {
       problem(e, paths.landmask);

@@ -1,3 +1,4 @@
+import type { TileFailure } from "../tiles/open_tile.ts";
 /**
  * What `verify` finds, as plain values: per-shard results that workers send back, the merged
  * report of a whole store, and its text and JSON renderings. Pure: no I/O.
@@ -62,13 +63,7 @@ export interface ValueMismatch {
 }
 
 /** A source tile that failed validation and so cannot own any pixel. */
-export interface TileFailure {
-  tile: string;
-  year: number;
-  kind: string;
-  path?: string;
-  message: string;
-}
+export type { TileFailure };
 
 /** The verification of one shard. */
 export interface ShardReport {

@@ -4,16 +4,15 @@
  * embeddings and scales a block of whole tile rows at a time, the landmask window once per
  * shard — so memory stays at a few rows per tile.
  */
-import { TesseraError } from "../errors.ts";
 import type { TileGrid } from "../grid/tile_grid.ts";
-import { ORIGIN_TOLERANCE_M } from "../scan/check_tile.ts";
-import { type Landmask, openLandmask } from "../tiles/landmask.ts";
-import { tileName, tilePaths } from "../tiles/layout.ts";
-import { type NpyFile, openNpy } from "../tiles/npy.ts";
-import { openScales, readScaleRows } from "../tiles/scales.ts";
+import { openTileFiles } from "../tiles/open_tile.ts";
+export { tileFailure } from "../tiles/open_tile.ts";
+import type { Landmask } from "../tiles/landmask.ts";
+import { tileName } from "../tiles/layout.ts";
+import type { NpyFile } from "../tiles/npy.ts";
+import { readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 import type { CandidateBlock, Rect } from "./expected_shard.ts";
-import type { TileFailure } from "./report.ts";
 
 /** An opened, validated source tile and where it lies in the zone grid. */
 export interface SourceTile {
@@ -37,7 +36,7 @@ export interface SourceTile {
 /**
  * Opens and validates one tile exactly as the builder does: embeddings int8 (H, W, bands) on
  * the computed grid, scales float32 (H, W[, B]), landmask in the tile's EPSG with the grid's
- * size and origin (within {@link ORIGIN_TOLERANCE_M}). Throws the TesseraError of the first
+ * size and origin (within 0.5 m; lib/tiles/open_tile.ts). Throws the TesseraError of the first
  * failing check.
  *
  * @example
@@ -52,54 +51,21 @@ export async function openSourceTile(
   index: number,
   bands: number,
 ): Promise<SourceTile> {
-  const paths = tilePaths(base, tile);
-  const { width: W, height: H } = grid.geobox;
-  const opened: { close(): void }[] = [];
-  try {
-    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, bands] });
-    opened.push(emb);
-    const scales = await openScales(paths.scales);
-    opened.push(scales);
-    if (scales.shape[0] !== H || scales.shape[1] !== W) {
-      throw new TesseraError(
-        "ShapeMismatch",
-        `scales shape (${scales.shape.join(", ")}) does not match the tile grid ${H} × ${W}`,
-        paths.scales,
-      );
-    }
-    const mask = await openLandmask(paths.landmask);
-    opened.push(mask);
-    const dE = Math.abs(mask.transform[2] - grid.geobox.transform[2]);
-    const dN = Math.abs(mask.transform[5] - grid.geobox.transform[5]);
-    if (
-      mask.epsg !== grid.epsg || mask.width !== W || mask.height !== H || dE > ORIGIN_TOLERANCE_M ||
-      dN > ORIGIN_TOLERANCE_M
-    ) {
-      throw new TesseraError(
-        "LandmaskMismatch",
-        `landmask grid EPSG:${mask.epsg} ${mask.width}×${mask.height} differs from the computed ` +
-          `EPSG:${grid.epsg} ${W}×${H} (origin off by ${dE.toFixed(2)}, ${dN.toFixed(2)} m)`,
-        paths.landmask,
-      );
-    }
-    return {
-      index,
-      name: tileName(tile.lonI, tile.latI),
-      width: W,
-      height: H,
-      rowOffsetPx: place.rowOffsetPx,
-      colOffsetPx: place.colOffsetPx,
-      // Centres are on the 0.05 grid, so (centre − 0.05) × 10 is an exact integer.
-      lonCell: (tile.lonI - 5) / 10,
-      latCell: (tile.latI - 5) / 10,
-      emb,
-      scales,
-      mask,
-    };
-  } catch (e) {
-    for (const f of opened) f.close();
-    throw e;
-  }
+  const { emb, scales, mask } = await openTileFiles(base, tile, grid, bands);
+  return {
+    index,
+    name: tileName(tile.lonI, tile.latI),
+    width: grid.geobox.width,
+    height: grid.geobox.height,
+    rowOffsetPx: place.rowOffsetPx,
+    colOffsetPx: place.colOffsetPx,
+    // Centres are on the 0.05 grid, so (centre − 0.05) × 10 is an exact integer.
+    lonCell: (tile.lonI - 5) / 10,
+    latCell: (tile.latI - 5) / 10,
+    emb,
+    scales,
+    mask,
+  };
 }
 
 /** Closes a tile's files. */
@@ -107,18 +73,6 @@ export function closeSourceTile(t: SourceTile): void {
   t.emb.close();
   t.scales.close();
   t.mask.close();
-}
-
-/** A TileFailure describing why `tile` could not be opened. */
-export function tileFailure(tile: TileRef, e: unknown): TileFailure {
-  const te = e instanceof TesseraError ? e : undefined;
-  return {
-    tile: tileName(tile.lonI, tile.latI),
-    year: tile.year,
-    kind: te?.kind ?? (e as Error)?.name ?? "Error",
-    path: te?.path,
-    message: (e as Error)?.message ?? String(e),
-  };
 }
 
 /** The zone rectangle a tile covers, clipped to `within`; undefined when they do not meet. */

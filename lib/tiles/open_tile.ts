@@ -1,0 +1,140 @@
+/**
+ * Opens one tile's three files and validates them against the tile's computed grid before a
+ * single pixel is used: embeddings int8 (H, W, bands), scales float32 (H, W[, B]), landmask
+ * in the tile's EPSG with the grid's size and an origin within 0.5 m. The builder and `verify`
+ * both open tiles through here, so a tile one of them refuses the other refuses too.
+ */
+import { TesseraError } from "../errors.ts";
+import type { GeoBox } from "../grid/geobox.ts";
+import type { TileGrid } from "../grid/tile_grid.ts";
+import { type Landmask, openLandmask } from "./landmask.ts";
+import { tileName, tilePaths } from "./layout.ts";
+import { type NpyFile, openNpy } from "./npy.ts";
+import { openScales } from "./scales.ts";
+import type { TileRef } from "./tile_ref.ts";
+
+/** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
+export const ORIGIN_TOLERANCE_M = 0.5;
+
+/** A tile's open, validated files. */
+export interface TileFiles {
+  readonly emb: NpyFile;
+  readonly scales: NpyFile;
+  readonly mask: Landmask;
+  close(): void;
+}
+
+/** A tile that could not be used, with its file and reason (reported by build and verify). */
+export interface TileFailure {
+  readonly tile: string;
+  readonly year: number;
+  readonly kind: string;
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** One way a landmask's grid differs from the computed one. */
+export interface LandmaskMismatch {
+  readonly what: "epsg" | "size" | "origin";
+  readonly computed: string;
+  readonly landmask: string;
+}
+
+/**
+ * Compares a landmask's grid with a tile's computed GeoBox; empty when they agree.
+ *
+ * @example
+ * landmaskMismatches(mask, tileGrid(0.15, 52.25).geobox); // [] for a good landmask
+ */
+export function landmaskMismatches(mask: GeoBox, grid: GeoBox): LandmaskMismatch[] {
+  const out: LandmaskMismatch[] = [];
+  const [, , me, , , mn] = mask.transform;
+  const [, , ce, , , cn] = grid.transform;
+  if (mask.epsg !== grid.epsg) {
+    out.push({ what: "epsg", computed: `EPSG:${grid.epsg}`, landmask: `EPSG:${mask.epsg}` });
+  }
+  if (mask.width !== grid.width || mask.height !== grid.height) {
+    out.push({
+      what: "size",
+      computed: `${grid.width}x${grid.height}`,
+      landmask: `${mask.width}x${mask.height}`,
+    });
+  }
+  if (Math.abs(me - ce) > ORIGIN_TOLERANCE_M || Math.abs(mn - cn) > ORIGIN_TOLERANCE_M) {
+    out.push({
+      what: "origin",
+      computed: `(${ce.toFixed(3)}, ${cn.toFixed(3)})`,
+      landmask: `(${me.toFixed(3)}, ${mn.toFixed(3)})`,
+    });
+  }
+  return out;
+}
+
+/** Throws ShapeMismatch unless scales are (H, W) or legacy (H, W, B) on the tile grid. */
+export function checkScalesShape(scales: NpyFile, grid: GeoBox): void {
+  const { width: W, height: H } = grid;
+  const s = scales.shape;
+  if (s.length < 2 || s.length > 3 || s[0] !== H || s[1] !== W) {
+    throw new TesseraError(
+      "ShapeMismatch",
+      `scales shape (${
+        s.join(", ")
+      }) does not match the tile grid ${H} × ${W}; re-download the tile`,
+      scales.path,
+    );
+  }
+}
+
+/**
+ * Opens and validates `tile`'s files; throws the TesseraError of the first failing check
+ * (MissingFile, TruncatedNpy, WrongDtype, ShapeMismatch, BadLandmask, LandmaskMismatch).
+ *
+ * @example
+ * const files = await openTileFiles(base, tile, tileGrid(tile.lon, tile.lat), 128);
+ * try { … } finally { files.close(); }
+ */
+export async function openTileFiles(
+  base: string,
+  tile: TileRef,
+  grid: TileGrid,
+  bands: number,
+): Promise<TileFiles> {
+  const paths = tilePaths(base, tile);
+  const { width: W, height: H } = grid.geobox;
+  const opened: { close(): void }[] = [];
+  try {
+    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, bands] });
+    opened.push(emb);
+    const scales = await openScales(paths.scales);
+    opened.push(scales);
+    checkScalesShape(scales, grid.geobox);
+    const mask = await openLandmask(paths.landmask);
+    opened.push(mask);
+    const bad = landmaskMismatches(mask, grid.geobox);
+    if (bad.length) {
+      throw new TesseraError(
+        "LandmaskMismatch",
+        `landmask grid differs from the computed one (${
+          bad.map((m) => `${m.what}: landmask ${m.landmask}, computed ${m.computed}`).join("; ")
+        }); the tile is skipped — re-download the landmask`,
+        paths.landmask,
+      );
+    }
+    return { emb, scales, mask, close: () => opened.forEach((f) => f.close()) };
+  } catch (e) {
+    for (const f of opened) f.close();
+    throw e;
+  }
+}
+
+/** A TileFailure describing why `tile` could not be opened. */
+export function tileFailure(tile: TileRef, e: unknown): TileFailure {
+  const te = e instanceof TesseraError ? e : undefined;
+  return {
+    tile: tileName(tile.lonI, tile.latI),
+    year: tile.year,
+    kind: te?.kind ?? (e as Error)?.name ?? "Error",
+    path: te?.path,
+    message: (e as Error)?.message ?? String(e),
+  };
+}
