@@ -40,17 +40,29 @@ export {
   pixelCorner,
   worldToPixel,
 } from "./lib/grid/geobox.ts";
-export { PIXEL_SIZE_M, tileGrid, type TileGrid } from "./lib/grid/tile_grid.ts";
-export { type TilePlacement, zoneGrid, type ZoneGrid } from "./lib/grid/zone_grid.ts";
+export { PIXEL_SIZE_M, type TileGrid, tileGrid } from "./lib/grid/tile_grid.ts";
+export { type TilePlacement, type ZoneGrid, zoneGrid } from "./lib/grid/zone_grid.ts";
 export { utmWkt } from "./lib/grid/crs.ts";
 
 // Tiles: identity, layout, readers
 export { compareTiles, type TileRef, tileRef } from "./lib/tiles/tile_ref.ts";
-export { EMBEDDINGS_DIR, LANDMASKS_DIR, parseTileName, tileName, tilePaths } from "./lib/tiles/layout.ts";
+export {
+  EMBEDDINGS_DIR,
+  LANDMASKS_DIR,
+  parseTileName,
+  tileName,
+  tilePaths,
+} from "./lib/tiles/layout.ts";
 export { type NpyFile, type NpyHeader, openNpy, parseNpyHeader } from "./lib/tiles/npy.ts";
 export { DEFAULT_MAX_VALID_SCALE, isValidScale, readScaleRows } from "./lib/tiles/scales.ts";
 export { type Landmask, openLandmask } from "./lib/tiles/landmask.ts";
-export { findRegistry, readRegistry, type Registry, registryTiles, registryYears } from "./lib/tiles/registry.ts";
+export {
+  findRegistry,
+  readRegistry,
+  type Registry,
+  registryTiles,
+  registryYears,
+} from "./lib/tiles/registry.ts";
 export { discoverTiles, discoverYears } from "./lib/tiles/discovery.ts";
 export { listTiles, type TileList } from "./lib/tiles/tile_list.ts";
 
@@ -68,19 +80,24 @@ export { defaultOutputDir, resolveBase, SAMPLE_DIR } from "./lib/data_location.t
 // Manifests and serving
 export {
   CHUNK_MANIFEST_FILE,
-  chunkManifest,
   type ChunkManifest,
+  chunkManifest,
   formatManifestReport,
   type ManifestReport,
   STORES_FILE,
   writeManifests,
 } from "./lib/manifest/manifest.ts";
-export { browserUrl, type RunningServer, type ServeOptions, startServer } from "./lib/serve/server.ts";
+export {
+  browserUrl,
+  type RunningServer,
+  type ServeOptions,
+  startServer,
+} from "./lib/serve/server.ts";
 export { staticHandler, type StaticOptions } from "./lib/serve/static.ts";
 export { planRange, type RangePlan } from "./lib/serve/ranges.ts";
 
 // Verification
-export { verifyStore, type VerifyOptions } from "./lib/verify/verify_store.ts";
+export { type VerifyOptions, verifyStore } from "./lib/verify/verify_store.ts";
 export {
   formatReport,
   type PixelCounts,
@@ -111,7 +128,11 @@ export {
 } from "./lib/read/mod.ts";
 
 // Previews: RGB and PCA with overview pyramids
-export { type PreviewRequest, type PreviewResult, writePreviews } from "./lib/preview/preview_pass.ts";
+export {
+  type PreviewRequest,
+  type PreviewResult,
+  writePreviews,
+} from "./lib/preview/preview_pass.ts";
 export { type PcaBasis, pcaBasis, type PcaInput } from "./lib/preview/pca.ts";
 export { bandStretch, channel, percentileSorted } from "./lib/preview/stretch.ts";
 export { type LevelInfo, pyramidLevels } from "./lib/preview/overviews.ts";

@@ -15,7 +15,11 @@ const BENCHES: Record<string, string> = {
 
 const [name, ...rest] = Deno.args;
 if (!name || name === "--help" || name === "-h" || !(name in BENCHES)) {
-  console.log(`deno task bench <name> [args]\n\nBenchmarks:\n${Object.entries(BENCHES).map(([k, v]) => `  ${k.padEnd(10)} bench/${v}`).join("\n")}`);
+  console.log(
+    `deno task bench <name> [args]\n\nBenchmarks:\n${
+      Object.entries(BENCHES).map(([k, v]) => `  ${k.padEnd(10)} bench/${v}`).join("\n")
+    }`,
+  );
   Deno.exit(name && !(name in BENCHES) && name !== "--help" && name !== "-h" ? 2 : 0);
 }
 const { code } = await new Deno.Command(Deno.execPath(), {

@@ -5,6 +5,7 @@ import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
 import { TesseraError } from "../lib/errors.ts";
 import { formatManifestReport, writeManifests } from "../lib/manifest/manifest.ts";
 import { openBrowser, startServer } from "../lib/serve/server.ts";
+import { ensureViewerBuilt } from "../viewer/build.ts";
 
 const USAGE = `
 deno task serve [DIR] [options]
@@ -55,6 +56,12 @@ await runTask("serve", async () => {
     console.error(`serve: cannot write manifests in ${dir} (${e.message}); serving anyway`);
   }
   if (stores.length === 0) console.log("No stores found; the viewer can still open any store URL.");
+  // The viewer is bundled from local npm packages on first use (and after source changes).
+  try {
+    await ensureViewerBuilt();
+  } catch (e) {
+    console.error(`serve: could not build the viewer (${(e as Error).message}); serving data only`);
+  }
   let page = "";
   if (values.store) {
     const names = values.store.split(",").map((s) => s.trim()).filter(Boolean)

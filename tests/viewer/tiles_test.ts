@@ -110,3 +110,17 @@ Deno.test("a store is clipped at the zone edge only when the neighbouring zone i
   const keys = new Set(alone.map((t) => t.key));
   assertEquals(both.filter((t) => t.clipEast).every((t) => !keys.has(t.key)), true);
 });
+
+Deno.test("a whole real zone in band tiles: only a window around the centre is planned", () => {
+  // 930 000 × 67 000 px (a northern zone): 3.6 million × 262 band tiles.
+  const s = store({ shape: [930_000, 67_000], shards: null, previews: {} });
+  const view = wholeView(s, 5000);
+  const t0 = performance.now();
+  const tiles = planTiles(s, "bands", view, {
+    zonesShown: new Set([30]),
+    colourKey: "",
+    maxTiles: 32,
+  });
+  assertEquals(tiles.length <= 4 * 32 + 64, true, `${tiles.length} tiles`);
+  assertEquals(performance.now() - t0 < 1000, true);
+});
