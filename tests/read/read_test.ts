@@ -702,6 +702,9 @@ Deno.test("in a real Deno Jupyter kernel a store and a collection display as tab
   await requireJupyter();
   await ensureDenoKernel();
   const mod = new URL("../../lib/read/mod.ts", import.meta.url).href;
+  // Displayed through the notebooks' `show` (which calls the object's Jupyter.display method):
+  // a cell's bare result can reach nbconvert after the kernel's "idle" and be lost (Deno 2.9).
+  const display = new URL("../../notebooks/display.ts", import.meta.url).href;
   const cell = (id: string, source: string) => ({
     cell_type: "code",
     id,
@@ -715,9 +718,10 @@ Deno.test("in a real Deno Jupyter kernel a store and a collection display as tab
       cell(
         "store",
         `import { openZoneStore, ZoneCollection } from ${JSON.stringify(mod)};\n` +
-          `await openZoneStore(${JSON.stringify(join(zarrDir, storeName(37, YEAR)))})`,
+          `import { show } from ${JSON.stringify(display)};\n` +
+          `await show(await openZoneStore(${JSON.stringify(join(zarrDir, storeName(37, YEAR)))}))`,
       ),
-      cell("collection", `await ZoneCollection.open(${JSON.stringify(zarrDir)})`),
+      cell("collection", `await show(await ZoneCollection.open(${JSON.stringify(zarrDir)}))`),
     ],
     metadata: { kernelspec: { display_name: "Deno", language: "typescript", name: "deno" } },
     nbformat: 4,
