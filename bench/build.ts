@@ -10,6 +10,7 @@
  * The dataset (greenwich group, 3 tiles a side: zones 30 and 31, 9 tiles each) is generated
  * once under /tmp/tz-bench-build and reused unless --fresh. Only zone 31 is built.
  */
+import { writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { planShards } from "../lib/build/shard_plan.ts";
@@ -245,7 +246,6 @@ function formatTable(rows: Row[], cpSeconds: number, userSeconds: number, tiles:
   return lines.join("\n");
 }
 
-const DOCS = join(REPO, "docs/benchmarks.md");
 
 /** What the numbers mean; updated by hand when the builder changes. */
 const NOTES = `
@@ -313,21 +313,7 @@ async function writeDocs(command: string, context: string, table: string): Promi
     "",
     NOTES.trim(),
   ].join("\n").trim() + "\n";
-  const current = await Deno.readTextFile(DOCS).catch(() => "# Benchmarks\n");
-  await Deno.writeTextFile(DOCS, replaceSection(current, "build", section));
-  console.error(`wrote the ## build section of ${DOCS}`);
-}
-
-/** `doc` with its `## name` section (up to the next `## ` heading) replaced or appended. */
-export function replaceSection(doc: string, name: string, section: string): string {
-  const lines = doc.split("\n");
-  const start = lines.findIndex((l) => l.trim() === `## ${name}`);
-  if (start < 0) return doc.trimEnd() + "\n\n" + section;
-  let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-  if (end < 0) end = lines.length;
-  const before = lines.slice(0, start).join("\n").trimEnd();
-  const after = lines.slice(end).join("\n").trim();
-  return before + "\n\n" + section + (after ? "\n" + after + "\n" : "");
+  await writeBenchSection("build", section);
 }
 
 export { main };

@@ -11,6 +11,7 @@
  * built. Each timing is the best of `--runs`; times are the passes' own in-process timings
  * (no Deno start-up), like the build's.
  */
+import { writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateFixtures, readFixtureManifest } from "../lib/fixtures/generate.ts";
@@ -21,7 +22,6 @@ const DATA = join(ROOT, "data");
 const ZONE = 31;
 const YEAR = 2024;
 const REPO = new URL("..", import.meta.url).pathname;
-const DOCS = join(REPO, "docs/benchmarks.md");
 
 interface Phases {
   choose: number;
@@ -248,9 +248,7 @@ async function writeDocs(
     "",
     NOTES.trim(),
   ].join("\n").trim() + "\n";
-  const current = await Deno.readTextFile(DOCS).catch(() => "# Benchmarks\n");
-  await Deno.writeTextFile(DOCS, replaceSection(current, "previews", section));
-  console.error(`wrote the ## previews section of ${DOCS}`);
+  await writeBenchSection("previews", section);
 }
 
 /** What the numbers mean; updated by hand when the passes change. */
@@ -282,17 +280,5 @@ What the numbers mean:
   holds each assembled shard in memory (no re-read, no scales decode) — that needs the stretch
   and basis before the shards are written, e.g. from a lattice pre-pass over the input tiles.
 `;
-
-/** `doc` with its `## name` section (up to the next `## ` heading) replaced or appended. */
-function replaceSection(doc: string, name: string, section: string): string {
-  const lines = doc.split("\n");
-  const start = lines.findIndex((l) => l.trim() === `## ${name}`);
-  if (start < 0) return doc.trimEnd() + "\n\n" + section;
-  let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-  if (end < 0) end = lines.length;
-  const before = lines.slice(0, start).join("\n").trimEnd();
-  const after = lines.slice(end).join("\n").trim();
-  return before + "\n\n" + section + (after ? "\n" + after + "\n" : "");
-}
 
 if (import.meta.main) await main();

@@ -11,6 +11,7 @@
  * once under /tmp/tz-bench-read and reused unless --fresh. It is served by `tasks/serve.ts`
  * when that exists, else by the loopback fixture server of the tests.
  */
+import { writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { storeName } from "../lib/build/zone_plan.ts";
@@ -29,7 +30,6 @@ const ZONE = 37;
 const YEAR = 2024;
 const FIXTURE = { groups: ["equator"], tiles: 1, bands: 128, years: [YEAR], seed: 1 };
 const REPO = new URL("..", import.meta.url).pathname;
-const DOCS = join(REPO, "docs/benchmarks.md");
 const COMMAND = "deno run -A bench/read.ts";
 const CONCURRENCY = 16;
 const KB = 1000;
@@ -328,9 +328,7 @@ async function main() {
     console.log(section);
     if (!args["no-write-docs"]) {
       // Others write other sections concurrently: re-read right before writing.
-      const current = await Deno.readTextFile(DOCS).catch(() => "# Benchmarks\n");
-      await Deno.writeTextFile(DOCS, replaceSection(current, "read", section));
-      console.error(`wrote the ## read section of ${DOCS}`);
+      await writeBenchSection("read", section);
     }
   } finally {
     await server.close();
@@ -343,18 +341,6 @@ async function* walk(root: string, rel = ""): AsyncGenerator<string> {
     if (e.isDirectory) yield* walk(root, key);
     else if (e.isFile) yield key;
   }
-}
-
-/** `doc` with its `## name` section (up to the next `## ` heading) replaced or appended. */
-function replaceSection(doc: string, name: string, section: string): string {
-  const lines = doc.split("\n");
-  const start = lines.findIndex((l) => l.trim() === `## ${name}`);
-  if (start < 0) return doc.trimEnd() + "\n\n" + section;
-  let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-  if (end < 0) end = lines.length;
-  const before = lines.slice(0, start).join("\n").trimEnd();
-  const after = lines.slice(end).join("\n").trim();
-  return before + "\n\n" + section + (after ? "\n" + after + "\n" : "");
 }
 
 if (import.meta.main) await main();

@@ -1,9 +1,7 @@
 /** `deno task pca [STORE...]`: the PCA preview of zone stores, with its overviews (SPEC §6.2). */
 import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
-import { progress } from "../lib/cli/progress.ts";
 import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
-import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
-import { describePreviews, previewPngs } from "../lib/preview/report.ts";
+import { previewStores } from "../lib/preview/run_stores.ts";
 import { findStores } from "../lib/preview/stores.ts";
 
 const USAGE = `
@@ -47,23 +45,11 @@ await runTask("pca", async () => {
     ? positionals
     : [defaultOutputDir(await resolveBase(undefined, { quiet }))];
   const stores = await findStores(args, { zones, year });
-  const results: PreviewResult[] = [];
-  const failed: { path: string; error: string }[] = [];
-  for (const path of stores) {
-    try {
-      const r = await writePreviews(path, { pca: true }, {
-        workers,
-        progress: (label, total) => progress(label, total, { quiet }),
-      });
-      results.push(r);
-      if (values.png) await previewPngs(r, values.png);
-      if (!quiet) describePreviews(r).forEach((l) => console.log(l));
-    } catch (e) {
-      if ((e as { kind?: string }).kind === "BadArgument") throw e;
-      failed.push({ path, error: (e as Error).message });
-      if (!quiet) console.error(`  ${path}: FAILED: ${(e as Error).message}`);
-    }
-  }
+  const { results, failed } = await previewStores(stores, { pca: true }, {
+    workers,
+    png: values.png,
+    quiet,
+  });
   if (quiet) console.log(JSON.stringify({ results, failed }, null, 2));
   return failed.length ? 1 : 0;
 });

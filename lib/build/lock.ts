@@ -12,7 +12,8 @@ export interface StoreLock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this (Linux) host. */
+export function processAlive(pid: number): boolean {
   try {
     Deno.statSync(`/proc/${pid}`);
     return true;
@@ -41,7 +42,8 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
       try {
         holder = JSON.parse(await Deno.readTextFile(path));
       } catch { /* unreadable lock: treat as held */ }
-      const stale = holder.host === me.host && typeof holder.pid === "number" && !alive(holder.pid);
+      const stale = holder.host === me.host && typeof holder.pid === "number" &&
+        !processAlive(holder.pid);
       if (stale && attempt === 0) {
         await Deno.remove(path).catch(() => {});
         continue;

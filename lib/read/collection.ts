@@ -14,6 +14,7 @@ import { chunkCache } from "./cache.ts";
 import { htmlTable } from "./html.ts";
 import { openStorage } from "./location.ts";
 import {
+  emptySamples,
   type PixelState,
   type PointOptions,
   type PointRead,
@@ -366,17 +367,7 @@ export class ZoneCollection {
         });
       }));
     }
-    const out: CollectionSamples = {
-      count: n,
-      bands: B,
-      states: new Array<PixelState>(n).fill("outside"),
-      vectors: new Float32Array(n * B).fill(NaN),
-      raw: new Int8Array(n * B),
-      scales: new Float32Array(n).fill(NaN),
-      rows: new Int32Array(n).fill(-1),
-      cols: new Int32Array(n).fill(-1),
-      zones: new Int16Array(n),
-    };
+    const out: CollectionSamples = { ...emptySamples(n, B), zones: new Int16Array(n) };
     best.forEach((b, i) => {
       if (!b) return;
       const { s, k } = b;

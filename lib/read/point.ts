@@ -260,16 +260,7 @@ export async function samplePoints(
   opts: PointOptions = {},
 ): Promise<PointSamples> {
   const n = points.length, B = store.bands;
-  const out: PointSamples = {
-    count: n,
-    bands: B,
-    states: new Array<PixelState>(n).fill("outside"),
-    vectors: new Float32Array(n * B).fill(NaN),
-    raw: new Int8Array(n * B),
-    scales: new Float32Array(n).fill(NaN),
-    rows: new Int32Array(n).fill(-1),
-    cols: new Int32Array(n).fill(-1),
-  };
+  const out = emptySamples(n, B);
   const inside: { i: number; row: number; col: number }[] = [];
   for (let i = 0; i < n; i++) {
     const loc = locatePixel(store, points[i][0], points[i][1], opts.crs);
@@ -313,4 +304,18 @@ export async function samplePoints(
     }),
   );
   return out;
+}
+
+/** Samples of `n` points × `bands`, all "outside" until filled in. */
+export function emptySamples(n: number, bands: number): PointSamples {
+  return {
+    count: n,
+    bands,
+    states: new Array<PixelState>(n).fill("outside"),
+    vectors: new Float32Array(n * bands).fill(NaN),
+    raw: new Int8Array(n * bands),
+    scales: new Float32Array(n).fill(NaN),
+    rows: new Int32Array(n).fill(-1),
+    cols: new Int32Array(n).fill(-1),
+  };
 }

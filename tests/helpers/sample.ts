@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { defaultOutputDir, SAMPLE_DIR } from "../../lib/data_location.ts";
+import { processAlive } from "../../lib/build/lock.ts";
 import { REPO } from "./cli.ts";
 
 /** Stores of the default sample dataset. */
@@ -29,15 +30,6 @@ async function storesReady(zarrDir: string): Promise<boolean> {
   return true;
 }
 
-function alive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Makes sure fixtures/sample exists with complete, previewed stores (runs `deno task demo` if
  * not) and returns the stores' folder.
@@ -52,7 +44,7 @@ export async function sampleStores(): Promise<string> {
       break;
     } catch {
       const holder = Number(await Deno.readTextFile(lock).catch(() => "0"));
-      if (holder && !alive(holder)) await Deno.remove(lock).catch(() => {});
+      if (holder && !processAlive(holder)) await Deno.remove(lock).catch(() => {});
       else await new Promise((r) => setTimeout(r, 500));
     }
   }
