@@ -50,7 +50,7 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
       }
       throw new TesseraError(
         "StoreLocked",
-        `another build (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}, since ${
+        `another build or preview pass (pid ${holder.pid ?? "?"} on ${holder.host ?? "?"}, since ${
           holder.started ?? "?"
         }) ` +
           `is writing this store; wait for it, or delete ${path} if that build is gone`,
