@@ -33,6 +33,8 @@ Options:
   --json              print the result as JSON
   -h, --help          this help
 
+Tiles with defect scale values (inf, FLT_MAX, ≤ 0, absurd) are used, those pixels stored as no
+data, and listed as warnings (attribute bad_scale_pixels).
 Exit code: 0 when every tile was used, 1 when any tile or shard failed, 2 on bad usage.
 `;
 
@@ -172,6 +174,15 @@ await runTask("build", async () => {
     }
     for (const e of shardErrors) {
       console.log(`  ${e.store} shard ${e.row},${e.col} failed: ${e.message.split("\n")[0]}`);
+    }
+    const warnings = results.flatMap((r) => r.badScales.map((w) => ({ store: r.store, ...w })));
+    if (warnings.length) {
+      console.log(
+        `\n${warnings.length} tile(s) with bad scale values (used, bad pixels as no data):`,
+      );
+      for (const w of warnings) {
+        console.log(`  ${w.store} ${w.tile}: [${w.kind}] ${w.path}: ${w.message}`);
+      }
     }
     console.log(`\nStores in ${outputDir}`);
   }

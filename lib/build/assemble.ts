@@ -43,6 +43,12 @@ export type { TileFailure };
 export interface AssembleResult {
   failures: TileFailure[];
   counts: BlockCounts;
+  /**
+   * Per tile (index in the plan), pixels of this shard whose scale is a defect — ±inf, FLT_MAX
+   * or any value ≥ max_valid_scale, zero or negative — rather than NaN (no data). They are
+   * stored as no data; the build reports them so they are never silent.
+   */
+  badScales: Map<number, number>;
 }
 
 interface OpenTile {
@@ -83,6 +89,7 @@ export async function assembleShard(
     const rects = opened.map((o) => local(o.rect));
     beginShard(buf, rects);
     const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
+    const badScales = new Map<number, number>();
     // Two read buffers: the next block is read while the current one is composited.
     const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
     const blocks = opened.flatMap(({ tile, rect }) => {
@@ -127,6 +134,8 @@ export async function assembleShard(
         land.set(tile, mask);
       }
       const cols = tc1 - tc0;
+      const bad = countBadScales(scales, zr1 - zr, grid.geobox.width, tc0, tc1, ctx.maxValidScale);
+      if (bad) badScales.set(tile.index, (badScales.get(tile.index) ?? 0) + bad);
       const c = compositeBlock(buf, {
         rect: local({ r0: zr, r1: zr1, c0: rect.c0, c1: rect.c1 }),
         embeddings: embeddings as Int8Array,
@@ -155,7 +164,7 @@ export async function assembleShard(
       counts.contested += c.contested;
     }
     endShard(buf, rects);
-    return { failures, counts };
+    return { failures, counts, badScales };
   } finally {
     for (const { tile } of opened) {
       tile.emb.close();
@@ -163,6 +172,26 @@ export async function assembleShard(
       tile.mask.close();
     }
   }
+}
+
+/** Scale values in columns c0..c1 of `rows` rows that are defects (not NaN, not valid). */
+function countBadScales(
+  scales: Float32Array,
+  rows: number,
+  width: number,
+  c0: number,
+  c1: number,
+  maxValidScale: number,
+): number {
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let i = r * width + c0, end = r * width + c1; i < end; i++) {
+      const s = scales[i];
+      // NaN fails every comparison, so it is neither counted nor valid: plain no data.
+      if (s <= 0 || s >= maxValidScale) n++;
+    }
+  }
+  return n;
 }
 
 /**

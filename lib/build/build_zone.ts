@@ -7,7 +7,8 @@
  */
 import { join } from "node:path";
 import { TesseraError } from "../errors.ts";
-import { tilePaths } from "../tiles/layout.ts";
+import { parseTileName, tilePaths } from "../tiles/layout.ts";
+import { tileRef } from "../tiles/tile_ref.ts";
 import { openNpy } from "../tiles/npy.ts";
 import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { FsStore } from "../zarr/fs_store.ts";
@@ -16,6 +17,7 @@ import type { AssembleContext, TileFailure } from "./assemble.ts";
 import { acquireStoreLock } from "./lock.ts";
 import { planShards, SHARD_PX, type ShardJob, shardSlice } from "./shard_plan.ts";
 import {
+  badScalesKey,
   BUILD_DIR,
   failuresKey,
   markerKey,
@@ -63,9 +65,24 @@ export interface ZoneBuildResult {
   failures: TileFailure[];
   /** Shards that crashed (not tile failures): the store is left resumable. */
   shardErrors: { row: number; col: number; message: string }[];
+  /**
+   * Tiles whose scales hold defect values (±inf, FLT_MAX, ≥ max_valid_scale, ≤ 0): those
+   * pixels were stored as no data, the rest of the tile was used. Warnings, not failures.
+   */
+  badScales: BadScaleWarning[];
   complete: boolean;
   bytesWritten: number;
   seconds: number;
+}
+
+/** A tile whose scales file holds defect values, and how many pixels of the zone were affected. */
+export interface BadScaleWarning {
+  tile: string;
+  year: number;
+  kind: "BadScales";
+  path: string;
+  pixels: number;
+  message: string;
 }
 
 /**
@@ -136,9 +153,10 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
     );
 
     const failures = await collectFailures(store, mine);
+    const badScales = await collectBadScales(store, mine, opts.base, info.maxValidScale);
     let complete = alreadyComplete;
     if (shardErrors.length === 0 && !opts.slice && !alreadyComplete) {
-      await finalise(store, info, all, failures);
+      await finalise(store, info, all, failures, badScales);
       complete = true;
     }
     return {
@@ -153,6 +171,7 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
       shardsReused: mine.length - todo.length,
       failures,
       shardErrors,
+      badScales,
       complete,
       bytesWritten,
       seconds: (performance.now() - t0) / 1000,
@@ -285,12 +304,42 @@ async function collectFailures(store: FsStore, jobs: readonly ShardJob[]): Promi
   );
 }
 
+/** Sums the per-shard bad-scale counts per tile, in tile-name order. */
+async function collectBadScales(
+  store: FsStore,
+  jobs: readonly ShardJob[],
+  base: string,
+  maxValidScale: number,
+): Promise<BadScaleWarning[]> {
+  const pixels = new Map<string, number>();
+  for (const job of jobs) {
+    const bytes = await store.get(badScalesKey(job.row, job.col));
+    if (!bytes) continue;
+    const byTile = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, number>;
+    for (const [key, n] of Object.entries(byTile)) pixels.set(key, (pixels.get(key) ?? 0) + n);
+  }
+  return [...pixels].sort((a, b) => a[0].localeCompare(b[0])).map(([key, n]) => {
+    const [year, tile] = key.split("/");
+    const { lonI, latI } = parseTileName(tile);
+    return {
+      tile,
+      year: Number(year),
+      kind: "BadScales" as const,
+      path: tilePaths(base, tileRef(Number(year), lonI, latI)).scales,
+      pixels: n,
+      message: `${n} pixel(s) with scales that are ±inf, FLT_MAX, ≥ ${maxValidScale} or ≤ 0 ` +
+        "were stored as no data; re-download the tile if that is unexpected",
+    };
+  });
+}
+
 /** Merges statistics in shard order, writes them and the final attributes, drops markers. */
 async function finalise(
   store: FsStore,
   info: StoreInfo,
   jobs: readonly ShardJob[],
   failures: TileFailure[],
+  badScales: BadScaleWarning[],
 ) {
   let st = emptyStats(info.bands);
   for (const job of jobs) {
@@ -308,6 +357,7 @@ async function finalise(
       ...storeAttributes(info),
       ...statsAttrs,
       failed_tiles: failedTiles,
+      bad_scale_pixels: Object.fromEntries(badScales.map((w) => [w.tile, w.pixels])),
       build_complete: true,
     })),
   );

@@ -5,6 +5,7 @@
  * means the shard is complete.
  */
 import { join } from "node:path";
+import { tileName } from "../tiles/layout.ts";
 import { writePartsAtomic } from "../fs_atomic.ts";
 import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
@@ -25,6 +26,11 @@ export function markerKey(row: number, col: number): string {
 /** Key of a shard's failure list (present only when tiles failed). */
 export function failuresKey(row: number, col: number): string {
   return `${BUILD_DIR}/shards/${row}.${col}.failures.json`;
+}
+
+/** Key of a shard's bad-scale counts per tile name (present only when there are any). */
+export function badScalesKey(row: number, col: number): string {
+  return `${BUILD_DIR}/shards/${row}.${col}.bad_scales.json`;
 }
 
 /** Everything a worker needs, sent once. */
@@ -61,7 +67,7 @@ export class ShardWriter {
   async write(job: ShardJob): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
     const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands, embeddingsChunkPx(this.#init));
-    const { failures, counts } = await assembleShard(ctx, job, buf);
+    const { failures, counts, badScales } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
     const put = async (
       name: string,
@@ -108,6 +114,18 @@ export class ShardWriter {
       job.rect.c1 - job.rect.c0,
       buf.chunkPx,
     );
+    // Written before the marker, like the data: a shard with a marker has all of it.
+    if (badScales.size) {
+      const byTile = Object.fromEntries(
+        [...badScales].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(ctx.tiles[i]), n]),
+      );
+      await this.#store.set(
+        badScalesKey(job.row, job.col),
+        new TextEncoder().encode(JSON.stringify(byTile)),
+      );
+    } else {
+      await this.#store.delete(badScalesKey(job.row, job.col));
+    }
     if (failures.length) {
       await this.#store.set(
         failuresKey(job.row, job.col),
@@ -132,4 +150,9 @@ function embeddingsChunkPx(init: ShardWriterInit): number {
   const fits = r === c && b === init.ctx.bands && l.chunkShape[0] === init.shardPx &&
     l.chunkShape[1] === init.shardPx && init.shardPx % r === 0;
   return fits ? r : init.shardPx;
+}
+
+/** "year/grid_…" — the key of a tile in the bad-scale files. */
+function tileKey(t: { year: number; lonI: number; latI: number }): string {
+  return `${t.year}/${tileName(t.lonI, t.latI)}`;
 }

@@ -101,6 +101,29 @@ for (const zone of [30, 31, 35, 37]) {
   });
 }
 
+Deno.test("the bad-scales tile is used, its defect pixels reported and stored as no data", async () => {
+  const r30 = firstResult.results.find((r: { zone: number }) => r.zone === 30);
+  // Six planted 64 × 64 blocks are defects (±inf, FLT_MAX, negative, zero, 7.5); NaN is no data.
+  assertEquals(
+    JSON.stringify(r30.badScales.map((w: { tile: string; pixels: number }) => [w.tile, w.pixels])),
+    JSON.stringify([["grid_-0.25_51.65", 6 * 64 * 64]]),
+  );
+  assertEquals(r30.badScales[0].path.endsWith("grid_-0.25_51.65_scales.npy"), true);
+  const { group } = await openStore(join(out, "utm30_2024.zarr"));
+  assertEquals(
+    JSON.stringify(group.attrs.bad_scale_pixels),
+    JSON.stringify({ "grid_-0.25_51.65": 24576 }),
+  );
+  const text = await runCli("build", [
+    base,
+    "--zones",
+    "30",
+    "--output-dir",
+    join(base, "zarr-text"),
+  ]);
+  assertEquals(text.stdout.includes("[BadScales]"), true, text.stdout);
+});
+
 Deno.test("zone-boundary tiles land in their centre's zone", async () => {
   const byZone = new Map((await plans()).map((p) => [p.zone, p]));
   const has = (zone: number, lonI: number) => byZone.get(zone)!.tiles.some((t) => t.lonI === lonI);
