@@ -246,7 +246,6 @@ function formatTable(rows: Row[], cpSeconds: number, userSeconds: number, tiles:
   return lines.join("\n");
 }
 
-
 /** What the numbers mean; updated by hand when the builder changes. */
 const NOTES = `
 **Targets.** Peak RSS ≤ 1 GiB: met for every configuration (one 1024 × 1024 shard buffer per

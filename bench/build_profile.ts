@@ -6,10 +6,10 @@
  *   deno run -A --cpu-prof --cpu-prof-dir=/tmp/tz-prof bench/build_profile.ts [--zone 31] [--shards N] [--compress zstd]
  */
 import { parseArgs } from "node:util";
-import { planShards, SHARD_PX } from "../lib/build/shard_plan.ts";
-import { ShardWriter } from "../lib/build/shard_writer.ts";
+import { planShards } from "../lib/build/shard_plan.ts";
+import { ShardWriter, shardWriterInit } from "../lib/build/shard_writer.ts";
 import { planZones } from "../lib/build/zone_plan.ts";
-import { storeArrays, type StoreInfo } from "../lib/build/zone_store.ts";
+import type { StoreInfo } from "../lib/build/zone_store.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 
 const { values } = parseArgs({
@@ -35,24 +35,8 @@ const info: StoreInfo = {
   maxValidScale: 1,
   compress: values.compress as "none" | "zstd",
 };
-const arrays = storeArrays(info);
 const out = await Deno.makeTempDir({ prefix: "tz-prof-store-" });
-const writer = new ShardWriter({
-  storeRoot: out,
-  ctx: {
-    base,
-    zone: plan.zone,
-    geobox: plan.geobox,
-    bands: 128,
-    maxValidScale: 1,
-    tiles: plan.tiles,
-    grids: plan.grids,
-    placements: plan.placements,
-  },
-  embeddings: arrays.embeddings,
-  scales: arrays.scales,
-  shardPx: SHARD_PX,
-});
+const writer = new ShardWriter(shardWriterInit(plan, info, base, out));
 const jobs = planShards(plan).slice(0, values.shards ? Number(values.shards) : undefined);
 const t0 = performance.now();
 for (const job of jobs) {

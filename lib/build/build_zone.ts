@@ -13,9 +13,9 @@ import { openNpy } from "../tiles/npy.ts";
 import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { groupMetadata, jsonBytes } from "../zarr/metadata.ts";
-import type { AssembleContext, TileFailure } from "./assemble.ts";
+import type { TileFailure } from "./assemble.ts";
 import { acquireStoreLock } from "./lock.ts";
-import { planShards, SHARD_PX, type ShardJob, shardSlice } from "./shard_plan.ts";
+import { planShards, type ShardJob, shardSlice } from "./shard_plan.ts";
 import {
   badScalesKey,
   BUILD_DIR,
@@ -23,15 +23,10 @@ import {
   markerKey,
   type ShardDone,
   type ShardWriterInit,
+  shardWriterInit,
 } from "./shard_writer.ts";
 import { decodeStats, emptyStats, mergeStats } from "./stats.ts";
-import {
-  initZoneStore,
-  storeArrays,
-  storeAttributes,
-  type StoreInfo,
-  writeStats,
-} from "./zone_store.ts";
+import { initZoneStore, storeAttributes, type StoreInfo, writeStats } from "./zone_store.ts";
 import { storeName, type ZonePlan } from "./zone_plan.ts";
 
 /** Options of {@link buildZone}. */
@@ -128,25 +123,8 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
       if (!done || failed) todo.push(job);
     }
     opts.onPlanned?.(todo.length, mine.length);
-    const arrays = storeArrays(info);
-    const ctx: AssembleContext = {
-      base: opts.base,
-      zone: plan.zone,
-      geobox: plan.geobox,
-      bands,
-      maxValidScale: info.maxValidScale,
-      tiles: plan.tiles,
-      grids: plan.grids,
-      placements: plan.placements,
-    };
     const { shardErrors, bytesWritten } = await runPool(
-      {
-        storeRoot: path,
-        ctx,
-        embeddings: arrays.embeddings,
-        scales: arrays.scales,
-        shardPx: SHARD_PX,
-      },
+      shardWriterInit(plan, info, opts.base, path),
       todo,
       Math.max(1, Math.min(opts.workers ?? 2, todo.length || 1)),
       opts,

@@ -12,7 +12,9 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
 import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
 import { newShardBuffer, type ShardBuffer } from "./composite.ts";
-import type { ShardJob } from "./shard_plan.ts";
+import { SHARD_PX, type ShardJob } from "./shard_plan.ts";
+import { storeArrays, type StoreInfo } from "./zone_store.ts";
+import type { ZonePlan } from "./zone_plan.ts";
 import { encodeStats, shardStats } from "./stats.ts";
 
 /** Directory (inside the store) of the per-shard markers of a build in progress. */
@@ -40,6 +42,37 @@ export interface ShardWriterInit {
   embeddings: ArrayMetadata;
   scales: ArrayMetadata;
   shardPx: number;
+}
+
+/**
+ * The writer set-up for a zone plan whose store is described by `info` (lib/build/zone_store.ts).
+ *
+ * @example
+ * const writer = new ShardWriter(shardWriterInit(plan, info, base, "out/utm31_2024.zarr"));
+ */
+export function shardWriterInit(
+  plan: ZonePlan,
+  info: StoreInfo,
+  base: string,
+  storeRoot: string,
+): ShardWriterInit {
+  const arrays = storeArrays(info);
+  return {
+    storeRoot,
+    ctx: {
+      base,
+      zone: plan.zone,
+      geobox: plan.geobox,
+      bands: info.bands,
+      maxValidScale: info.maxValidScale,
+      tiles: plan.tiles,
+      grids: plan.grids,
+      placements: plan.placements,
+    },
+    embeddings: arrays.embeddings,
+    scales: arrays.scales,
+    shardPx: SHARD_PX,
+  };
 }
 
 /** Result of one shard, sent back to the coordinator. */

@@ -8,9 +8,9 @@ import { assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/fixtures/generate.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/build/zone_plan.ts";
-import { planShards, SHARD_PX } from "../../lib/build/shard_plan.ts";
-import { ShardWriter } from "../../lib/build/shard_writer.ts";
-import { zoneArrays } from "../../lib/zarr/metadata.ts";
+import { planShards } from "../../lib/build/shard_plan.ts";
+import { ShardWriter, shardWriterInit } from "../../lib/build/shard_writer.ts";
+import type { StoreInfo } from "../../lib/build/zone_store.ts";
 import { denseShardStream, encodeDenseShard } from "../../lib/zarr/dense_shard.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 
@@ -20,24 +20,18 @@ Deno.test("a shard is identical whether built first or after others in the same 
   const plan = planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0];
   const jobs = planShards(plan);
   assertEquals(jobs.length >= 3, true);
-  const arrays = zoneArrays(plan.geobox.height, plan.geobox.width, 4, false);
-  const writer = (root: string) =>
-    new ShardWriter({
-      storeRoot: root,
-      ctx: {
-        base,
-        zone: plan.zone,
-        geobox: plan.geobox,
-        bands: 4,
-        maxValidScale: 1,
-        tiles: plan.tiles,
-        grids: plan.grids,
-        placements: plan.placements,
-      },
-      embeddings: arrays.embeddings,
-      scales: arrays.scales,
-      shardPx: SHARD_PX,
-    });
+  const info: StoreInfo = {
+    zone: plan.zone,
+    year: plan.year,
+    epsg: plan.epsg,
+    geobox: plan.geobox,
+    nTiles: plan.tiles.length,
+    bands: 4,
+    datasetVersion: "v1",
+    maxValidScale: 1,
+    compress: "none",
+  };
+  const writer = (root: string) => new ShardWriter(shardWriterInit(plan, info, base, root));
   const one = join(base, "one"), fresh = join(base, "fresh");
   // One writer builds every shard in order, then the first again; fresh writers build each once.
   const w = writer(one);
