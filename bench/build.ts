@@ -10,7 +10,7 @@
  * The dataset (greenwich group, 3 tiles a side: zones 30 and 31, 9 tiles each) is generated
  * once under /tmp/tz-bench-build and reused unless --fresh. Only zone 31 is built.
  */
-import { writeBenchSection } from "./docs_section.ts";
+import { benchSection, writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { planShards } from "../lib/build/shard_plan.ts";
@@ -298,20 +298,7 @@ is read while the current one is composited. Stores are byte-identical to before
  * sections and may be writing concurrently, so the file is re-read right before the write).
  */
 async function writeDocs(command: string, context: string, table: string): Promise<void> {
-  const when = new Date().toISOString().slice(0, 10);
-  const section = [
-    "## build",
-    "",
-    "```sh",
-    command,
-    "```",
-    "",
-    `${context} Measured ${when}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}.`,
-    "",
-    table,
-    "",
-    NOTES.trim(),
-  ].join("\n").trim() + "\n";
+  const section = benchSection("build", command, context, table, NOTES);
   await writeBenchSection("build", section);
 }
 

@@ -26,3 +26,30 @@ export async function writeBenchSection(name: string, section: string): Promise<
   await Deno.writeTextFile(BENCHMARKS_DOC, replaceSection(current, name, section));
   console.error(`wrote the ## ${name} section of ${BENCHMARKS_DOC}`);
 }
+
+/**
+ * The usual section layout: heading, the exact command, what was measured and when, the
+ * table, then notes.
+ */
+export function benchSection(
+  name: string,
+  command: string,
+  context: string,
+  table: string,
+  notes: string,
+): string {
+  const when = new Date().toISOString().slice(0, 10);
+  return [
+    `## ${name}`,
+    "",
+    "```sh",
+    command,
+    "```",
+    "",
+    `${context} Measured ${when}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}.`,
+    "",
+    table,
+    "",
+    notes.trim(),
+  ].join("\n").trim() + "\n";
+}

@@ -11,7 +11,7 @@
  * built. Each timing is the best of `--runs`; times are the passes' own in-process timings
  * (no Deno start-up), like the build's.
  */
-import { writeBenchSection } from "./docs_section.ts";
+import { benchSection, writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateFixtures, readFixtureManifest } from "../lib/fixtures/generate.ts";
@@ -234,20 +234,13 @@ async function writeDocs(
   runs: number,
   workers: string,
 ) {
-  const when = new Date().toISOString().slice(0, 10);
-  const section = [
-    "## previews",
-    "",
-    "```sh",
+  const section = benchSection(
+    "previews",
     `deno run -A bench/previews.ts --tiles ${tiles} --runs ${runs} --workers ${workers}`,
-    "```",
-    "",
-    `${context} Measured ${when}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}.`,
-    "",
+    context,
     table,
-    "",
-    NOTES.trim(),
-  ].join("\n").trim() + "\n";
+    NOTES,
+  );
   await writeBenchSection("previews", section);
 }
 
