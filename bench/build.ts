@@ -155,9 +155,11 @@ async function main(args: string[]): Promise<void> {
       await Deno.remove(dst, { recursive: true });
       return m;
     };
-    const build = async (c: { workers: number; compress: string }) => {
+    const build = async (c: { workers: number; compress: string; fsync?: boolean }) => {
       const outDir = join(work, `w${c.workers}-${c.compress}`);
       const m = await timed([
+        // TZ_FSYNC=0 only to measure what flushing every file before its marker costs.
+        ...(c.fsync === false ? ["env", "TZ_FSYNC=0"] : []),
         Deno.execPath(),
         "run",
         "-A",
@@ -182,6 +184,7 @@ async function main(args: string[]): Promise<void> {
     const configs = [
       { workers: 1, compress: "none" },
       { workers: 2, compress: "none" },
+      { workers: 2, compress: "none", fsync: false },
       { workers: 2, compress: "zstd" },
     ];
     // The first cp warms the page cache (and pays for reading the files); it is reported but
@@ -201,8 +204,8 @@ async function main(args: string[]): Promise<void> {
       keep("cp", inputRow("cp", await cp(r + 1)));
       keep("user", inputRow("read+write", await userCopy()));
       for (const c of configs) {
-        keep(`${c.workers}/${c.compress}`, {
-          label: "build",
+        keep(`${c.workers}/${c.compress}/${c.fsync ?? true}`, {
+          label: c.fsync === false ? "build without fsync" : "build",
           workers: String(c.workers),
           compress: c.compress,
           ...await build(c),

@@ -158,7 +158,7 @@ async function runChild(kind: string, file: string): Promise<Record<string, numb
 if (args.child === "ours") await childOurs(args.file!);
 else if (args.child === "baseline") await childBaseline(args.file!);
 else {
-  const dir = await Deno.makeTempDir({ prefix: "registry_bench_" });
+  const dir = await Deno.makeTempDir({ prefix: "tz-registry-bench-" });
   const path = join(dir, "registry.parquet");
   try {
     const w = await writeSynthetic(path);

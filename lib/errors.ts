@@ -25,6 +25,9 @@ export type ErrorKind =
   // stores and builds
   | "BadStore"
   | "StoreLocked"
+  | "StoreExists"
+  // a long operation stopped by a signal or an AbortSignal
+  | "Interrupted"
   | "BadArgument";
 
 /** An error with a machine-readable kind and, where relevant, the file it concerns. */

@@ -1,8 +1,25 @@
 /**
- * Crash-safe file writes: write a temporary sibling, then rename over the target. A reader
- * (or a resumed build) sees the old file or the new one, never half of one.
+ * Crash-safe, durable file writes: write a temporary sibling, flush it to the disk, rename it
+ * over the target, then flush the directory. A reader (or a resumed build) sees the old file
+ * or the new one, never half of one — after a kill, and after a power cut too: once this
+ * returns, the file and its name are on the disk, so anything written after it (a shard's
+ * completion marker) can never be on the disk without it (docs/format.md, "Durability").
  */
 import { dirname, join } from "node:path";
+
+/**
+ * Whether writes are flushed to the disk (fdatasync of the file, fsync of its directory).
+ * On by default; `TZ_FSYNC=0` turns it off — only for measuring what durability costs
+ * (bench/build.ts), never for real stores.
+ */
+export const FSYNC = Deno.env.get("TZ_FSYNC") !== "0";
+
+/** Flushes a directory's entries (a rename or a new name in it) to the disk. */
+export async function syncDir(dir: string): Promise<void> {
+  if (!FSYNC) return;
+  using d = await Deno.open(dir, { read: true });
+  await d.sync();
+}
 
 /**
  * Writes `bytes` to `path` atomically, creating the parent directory.
@@ -25,7 +42,7 @@ const WRITE_PIECE_BYTES = 4 << 20;
  * await writePartsAtomic("out/x.bin", [header, body]);
  */
 export async function writePartsAtomic(path: string, parts: Iterable<Uint8Array>): Promise<number> {
-  await Deno.mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   const tmp = tempSibling(path);
   let written = 0;
   try {
@@ -36,12 +53,35 @@ export async function writePartsAtomic(path: string, parts: Iterable<Uint8Array>
       }
       written += part.length;
     }
+    if (FSYNC) file.syncDataSync();
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
   await Deno.rename(tmp, path);
+  await syncDir(dirname(path));
   return written;
+}
+
+/**
+ * Creates `dir` and any missing parents; with FSYNC, each new directory's name is flushed in
+ * its parent, so a durable file below it is reachable after a power cut.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    if ((await Deno.stat(dir)).isDirectory) return;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (!FSYNC) return void await Deno.mkdir(dir, { recursive: true });
+  const parent = dirname(dir);
+  if (parent !== dir) await ensureDir(parent);
+  try {
+    await Deno.mkdir(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e; // made by another writer meanwhile
+  }
+  await syncDir(parent);
 }
 
 /** A unique temporary name next to `path` (`{path}.tmp-{12 hex}`), recognisable by TEMP_SUFFIX. */

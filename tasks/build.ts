@@ -1,9 +1,19 @@
 /** `deno task build [BASE]`: one sharded Zarr v3 store per UTM zone and year (SPEC §4). */
 import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { progress } from "../lib/cli/progress.ts";
-import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
+import { defaultOutputDir, noTilesSelected, resolveBase } from "../lib/data_location.ts";
+import { checkOutputDir } from "../lib/cli/paths.ts";
 import { TesseraError } from "../lib/errors.ts";
-import { buildZone, type ZoneBuildResult } from "../lib/build/build_zone.ts";
+import {
+  buildZone,
+  checkStoreMode,
+  inspectStore,
+  storeMode,
+  type ZoneBuildResult,
+} from "../lib/build/build_zone.ts";
+import { acquireStoreLocks } from "../lib/build/lock.ts";
+import { onInterrupt, resumeCommand, SIGNAL_EXIT } from "../lib/cli/interrupt.ts";
+import { join } from "node:path";
 import { planZones, storeName } from "../lib/build/zone_plan.ts";
 import { planShards } from "../lib/build/shard_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
@@ -25,7 +35,11 @@ Options:
   --workers N         parallel shard builders (default 2; memory ≈ N × 140 MB)
   --dry-run           print the zone table and grid sizes, write nothing
   --resume            continue an interrupted build: redo only shards not finished
+  --overwrite         replace existing stores (their previews included)
+  --repair            re-derive every shard of existing stores and rewrite the ones whose
+                      files differ (missing, truncated, corrupt); previews are kept
   --compress MODE     embeddings codec: none (default) or zstd
+  --bands N           embedding bands (default: the zone's most common count; ties: larger)
   --registry-dir DIR  where registry.parquet is (default: BASE, its parent or grandparent)
   --shard K/N         build only every N-th shard from K (scale-out; no finalisation)
   --rgb               then write the RGB preview of each finished store (as deno task stats)
@@ -35,7 +49,12 @@ Options:
 
 Tiles with defect scale values (inf, FLT_MAX, ≤ 0, absurd) are used, those pixels stored as no
 data, and listed as warnings (attribute bad_scale_pixels).
-Exit code: 0 when every tile was used, 1 when any tile or shard failed, 2 on bad usage.
+An existing store is never replaced silently: without --resume, --repair or --overwrite the
+build refuses (exit 2) before it touches any store. Every selected store is locked first.
+Ctrl-C (SIGINT) or SIGTERM finishes the shards being written, says what was done and the
+command that continues (exit 130 / 143); a second one stops at once.
+Exit code: 0 when every tile was used, 1 when any tile or shard failed or no tile matches
+--zones and --year (the message lists the zones and years there are), 2 on bad usage.
 `;
 
 await runTask("build", async () => {
@@ -49,18 +68,23 @@ await runTask("build", async () => {
       workers: { type: "string" },
       "dry-run": { type: "boolean" },
       resume: { type: "boolean" },
+      overwrite: { type: "boolean" },
+      repair: { type: "boolean" },
       compress: { type: "string" },
+      bands: { type: "string" },
       "registry-dir": { type: "string" },
       shard: { type: "string" },
       rgb: { type: "boolean" },
       pca: { type: "boolean" },
       json: { type: "boolean" },
     },
+    positionals: ["[BASE]"],
   });
   const quiet = values.json;
   const zones = parseIntList(values.zones, "zones", 1, 60);
   const year = parseIntFlag(values.year, "year", 1900, 2200) ?? 2024;
   const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
+  const bands = parseIntFlag(values.bands, "bands", 1, 1024);
   const compress = values.compress ?? "none";
   if (compress !== "none" && compress !== "zstd") {
     throw new TesseraError("BadArgument", `--compress must be none or zstd, got "${compress}"`);
@@ -76,14 +100,13 @@ await runTask("build", async () => {
     }
     slice = { k: +m[1], n: +m[2] };
   }
-  const base = await resolveBase(positionals[0], { quiet });
+  const registryDir = values["registry-dir"];
+  const base = await resolveBase(positionals[0], { quiet, registryDir });
   const outputDir = values["output-dir"] ?? defaultOutputDir(base);
-  const list = await listTiles(base, { year, zones, registryDir: values["registry-dir"] });
+  await checkOutputDir(outputDir, values["output-dir"] ? "--output-dir" : "the output directory");
+  const list = await listTiles(base, { year, zones, registryDir });
   if (list.tiles.length === 0) {
-    throw new TesseraError(
-      "BadArgument",
-      `no tiles for year ${year}${zones ? ` in zone(s) ${zones.join(",")}` : ""} under ${base}`,
-    );
+    throw await noTilesSelected(base, { years: [year], zones, registryDir });
   }
   const plans = planZones(list.tiles);
   if (!quiet) {
@@ -106,58 +129,106 @@ await runTask("build", async () => {
     }
     return 0;
   }
+  const mode = storeMode(values);
+  const paths = plans.map((p) => join(outputDir, storeName(p.zone, p.year)));
+  await Deno.mkdir(outputDir, { recursive: true });
+  // Every selected store is locked, and checked, before any store is touched.
+  const locks = await acquireStoreLocks(paths);
+  const stop = onInterrupt("build");
   const results: ZoneBuildResult[] = [];
   const previews: PreviewResult[] = [];
   const previewErrors: { store: string; message: string }[] = [];
-  for (const plan of plans) {
-    let bar: ReturnType<typeof progress> | undefined;
-    const r = await buildZone(plan, {
-      base,
-      outputDir,
-      workers,
-      resume: values.resume,
-      compress,
-      slice,
-      onPlanned: (todo, total) => {
-        if (!quiet && todo < total) {
-          console.log(
-            `  ${storeName(plan.zone, plan.year)}: ${total - todo} of ${total} shards already done`,
-          );
-        }
-        bar = progress(`utm${plan.zone}`, todo, { quiet });
-      },
-      onShard: () => bar?.tick(),
-    });
-    bar?.stop();
-    results.push(r);
-    if (!quiet) {
-      const state = r.complete
-        ? "complete"
-        : r.shardErrors.length
-        ? "INCOMPLETE (resume with --resume)"
-        : "partial (--shard)";
-      console.log(
-        `  ${r.store}: ${r.shardsBuilt} shards built, ${r.shardsReused} reused, ` +
-          `${(r.bytesWritten / 2 ** 20).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s — ${state}`,
-      );
-    }
-    if ((values.rgb || values.pca) && r.complete) {
-      const request = { rgb: values.rgb ? {} : undefined, pca: values.pca };
-      try {
-        const p = await writePreviews(r.path, request, {
-          workers,
-          progress: (l, n) => progress(l, n, { quiet }),
-        });
-        previews.push(p);
-        if (!quiet) describePreviews(p).forEach((line) => console.log(line));
-      } catch (e) {
-        if (!(e instanceof TesseraError)) throw e;
-        previewErrors.push({ store: r.store, message: e.message });
-        if (!quiet) console.log(`  ${r.store}: previews FAILED: ${e.message}`);
+  const progressOf = new Map<string, { done: number; total: number }>();
+  const previewed = new Set<string>();
+  try {
+    for (const path of paths) checkStoreMode(path, await inspectStore(path), mode);
+    for (const plan of plans) {
+      const name = storeName(plan.zone, plan.year);
+      let bar: ReturnType<typeof progress> | undefined;
+      const r = await buildZone(plan, {
+        base,
+        outputDir,
+        workers,
+        resume: values.resume,
+        overwrite: values.overwrite,
+        repair: values.repair,
+        compress,
+        bands,
+        slice,
+        signal: stop.signal,
+        onPlanned: (todo, total) => {
+          progressOf.set(name, { done: total - todo, total });
+          if (!quiet && todo < total && !values.repair) {
+            console.log(`  ${name}: ${total - todo} of ${total} shards already done`);
+          }
+          bar = progress(`utm${plan.zone}${values.repair ? " repair" : ""}`, todo, {
+            quiet,
+            unit: "shards",
+          });
+        },
+        onShard: () => {
+          progressOf.get(name)!.done++;
+          bar?.tick();
+        },
+      });
+      bar?.stop();
+      results.push(r);
+      if (!quiet) {
+        const state = r.complete
+          ? "complete"
+          : r.shardErrors.length
+          ? "INCOMPLETE (resume with --resume)"
+          : "partial (--shard)";
+        const did = values.repair
+          ? `${r.shardsRepaired} shard(s) repaired, ${r.shardsReused} sound`
+          : `${r.shardsBuilt} shards built, ${r.shardsReused} reused`;
+        console.log(
+          `  ${r.store}: ${did}, ` +
+            `${(r.bytesWritten / 2 ** 20).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s — ${state}`,
+        );
       }
-    } else if ((values.rgb || values.pca) && !quiet) {
-      console.log(`  ${r.store}: no previews (the store is not complete)`);
+      if ((values.rgb || values.pca) && r.complete) {
+        const request = { rgb: values.rgb ? {} : undefined, pca: values.pca };
+        try {
+          const p = await writePreviews(r.path, request, {
+            workers,
+            signal: stop.signal,
+            progress: (l, n) => progress(l, n, { quiet }),
+          });
+          previews.push(p);
+          previewed.add(r.store);
+          if (!quiet) describePreviews(p).forEach((line) => console.log(line));
+        } catch (e) {
+          if (!(e instanceof TesseraError) || e.kind === "Interrupted") throw e;
+          previewErrors.push({ store: r.store, message: e.message });
+          if (!quiet) console.log(`  ${r.store}: previews FAILED: ${e.message}`);
+        }
+      } else if ((values.rgb || values.pca) && !quiet) {
+        console.log(`  ${r.store}: no previews (the store is not complete)`);
+      }
     }
+  } catch (e) {
+    if (!stop.received) throw e;
+    const states = plans.map((p) => {
+      const name = storeName(p.zone, p.year);
+      const done = results.find((r) => r.store === name);
+      const prog = progressOf.get(name);
+      return done?.complete
+        ? `${name} complete${
+          (values.rgb || values.pca) && !previewed.has(name) ? " but its previews are not" : ""
+        }`
+        : prog
+        ? `${name} ${prog.done} of ${prog.total} shards done`
+        : `${name} not started`;
+    });
+    console.error(
+      `build: interrupted by ${stop.received}: ${states.join("; ")}. ` +
+        `Continue with: ${resumeCommand("build", Deno.args)}`,
+    );
+    return SIGNAL_EXIT[stop.received];
+  } finally {
+    stop.dispose();
+    await locks.release();
   }
   const failures = results.flatMap((r) => r.failures.map((f) => ({ store: r.store, ...f })));
   const shardErrors = results.flatMap((r) => r.shardErrors.map((e) => ({ store: r.store, ...e })));
@@ -181,6 +252,13 @@ await runTask("build", async () => {
         `\n${warnings.length} tile(s) with bad scale values (used, bad pixels as no data):`,
       );
       for (const w of warnings) {
+        console.log(`  ${w.store} ${w.tile}: [${w.kind}] ${w.path}: ${w.message}`);
+      }
+    }
+    const odd = results.flatMap((r) => r.tileWarnings.map((w) => ({ store: r.store, ...w })));
+    if (odd.length) {
+      console.log(`\n${odd.length} tile warning(s) (used as they are):`);
+      for (const w of odd) {
         console.log(`  ${w.store} ${w.tile}: [${w.kind}] ${w.path}: ${w.message}`);
       }
     }

@@ -3,7 +3,13 @@
  * dataset if needed, scan it, build every zone store — using the same tasks a user runs.
  */
 import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
-import { defaultOutputDir, ensureSample, SAMPLE_DIR } from "../lib/data_location.ts";
+import {
+  defaultOutputDir,
+  ensureSample,
+  SAMPLE_DIR,
+  sampleLocation,
+  withSampleLock,
+} from "../lib/data_location.ts";
 
 const USAGE = `
 deno task demo [--workers N]
@@ -18,7 +24,14 @@ await runTask("demo", async () => {
     name: "demo",
     usage: USAGE,
     options: { workers: { type: "string" } },
+    positionals: [],
   });
+  const sample = sampleLocation().dir;
+  // Held throughout, so a notebook or test making the sample stores meanwhile waits for these.
+  return await withSampleLock(() => demo(sample, values.workers ?? "2"));
+});
+
+async function demo(sample: string, workers: string): Promise<number> {
   await ensureSample();
   const run = async (title: string, args: string[]) => {
     console.log(`\n== ${title}: deno task ${args.join(" ")}\n`);
@@ -30,18 +43,19 @@ await runTask("demo", async () => {
     }).output();
     return code;
   };
-  const scan = await run("Scan the sample dataset", ["scan", SAMPLE_DIR]);
+  const scan = await run("Scan the sample dataset", ["scan", sample]);
   const build = await run("Build every zone store", [
     "build",
-    SAMPLE_DIR,
+    sample,
     "--workers",
-    values.workers ?? "2",
+    workers,
+    "--resume", // a second demo continues or keeps the stores instead of refusing
     "--rgb",
     "--pca",
   ]);
   console.log(
-    `\nDone. Stores are in ${defaultOutputDir(SAMPLE_DIR)}; view them with \`deno task serve\`, ` +
+    `\nDone. Stores are in ${defaultOutputDir(sample)}; view them with \`deno task serve\`, ` +
       "or open one with zarrita or xarray.",
   );
   return scan || build;
-});
+}

@@ -1,7 +1,8 @@
 /** `deno task fixtures [OUT]`: writes a realistic sample dataset in the published layout. */
 import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { checkOutputDir } from "../lib/cli/paths.ts";
 import { progress } from "../lib/cli/progress.ts";
-import { SAMPLE_DIR } from "../lib/data_location.ts";
+import { SAMPLE_DIR, sampleLocation } from "../lib/data_location.ts";
 import { generateFixtures } from "../lib/fixtures/generate.ts";
 import { TILE_GROUPS } from "../lib/fixtures/groups.ts";
 
@@ -41,8 +42,10 @@ await runTask("fixtures", async () => {
       seed: { type: "string" },
       json: { type: "boolean" },
     },
+    positionals: ["[OUT]"],
   });
-  const out = positionals[0] ?? SAMPLE_DIR;
+  const out = positionals[0] ?? sampleLocation().dir;
+  await checkOutputDir(out, "OUT");
   let bar: ReturnType<typeof progress> | undefined;
   const t0 = performance.now();
   const manifest = await generateFixtures({
@@ -55,7 +58,7 @@ await runTask("fixtures", async () => {
     registry: !values["no-registry"],
     seed: parseIntFlag(values.seed, "seed", 0, 2 ** 31 - 1),
     onTile: (done, total) => {
-      bar ??= progress("fixtures", total, { quiet: values.json });
+      bar ??= progress("fixtures", total, { quiet: values.json, unit: "tiles" });
       bar.tick();
       if (done === total) bar.stop();
     },

@@ -1,8 +1,8 @@
 /** `deno task pca [STORE...]`: the PCA preview of zone stores, with its overviews (SPEC §6.2). */
 import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
-import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
+import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
-import { findStores } from "../lib/preview/stores.ts";
+import { defaultStoreDir } from "../lib/sample_stores.ts";
 
 const USAGE = `
 deno task pca [STORE...] [options]
@@ -12,7 +12,8 @@ pca_mean, pca_explained_variance, pca_medians, pca_iqrs, pca_stretch, multiscale
 has_pca_preview) of each zone store: the top three principal components of the dequantised
 vectors as R, G, B. Mean and covariance come from the store's build-time statistics (no re-read
 of the embeddings), else from a lattice sample of its shards. STORE is a store or a folder of
-utm{ZZ}_{YYYY}.zarr stores (default: the default data location's zarr folder).
+utm{ZZ}_{YYYY}.zarr stores (default: $TESSERA_DATA/zarr, else the sample's stores, built on
+first use).
 
 Options:
   --zones LIST     only these UTM zones, e.g. 30,31
@@ -22,7 +23,8 @@ Options:
   --json           print the results as JSON
   -h, --help       this help
 
-Exit code: 0 when every store got its preview, 1 when any failed, 2 on bad usage.
+Exit code: 0 when every store got its preview, 1 when any failed or no store matches (the
+message lists the stores there are), 2 on bad usage (a STORE that does not exist, a file).
 `;
 
 await runTask("pca", async () => {
@@ -36,15 +38,15 @@ await runTask("pca", async () => {
       png: { type: "string" },
       json: { type: "boolean" },
     },
+    positionals: ["[STORE...]"],
   });
   const quiet = values.json;
   const zones = parseIntList(values.zones, "zones", 1, 60);
   const year = parseIntFlag(values.year, "year", 1900, 2200);
   const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
-  const args = positionals.length
-    ? positionals
-    : [defaultOutputDir(await resolveBase(undefined, { quiet }))];
-  const stores = await findStores(args, { zones, year });
+  if (values.png) await checkOutputDir(values.png, "--png");
+  const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
+  const stores = await selectStores(args, { zones, year });
   const { results, failed } = await previewStores(stores, { pca: true }, {
     workers,
     png: values.png,

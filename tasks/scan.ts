@@ -1,7 +1,7 @@
 /** `deno task scan [BASE]`: what a build would meet — zones, grids, mismatches, broken files. */
 import { parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { progress } from "../lib/cli/progress.ts";
-import { resolveBase } from "../lib/data_location.ts";
+import { noTilesSelected, resolveBase } from "../lib/data_location.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { listDatasetTiles } from "../lib/scan/dataset_tiles.ts";
 import { scanTiles } from "../lib/scan/scan.ts";
@@ -23,7 +23,9 @@ Options:
   --json              print the full report as JSON
   -h, --help          this help
 
-Exit code: 0 only when nothing is wrong; 1 when a problem was found; 2 on bad usage.
+Exit code: 0 only when nothing is wrong; 1 when a problem was found or no tile matches --year
+and --zones (the message lists the years and zones there are); 2 on bad usage (BASE missing or
+not a dataset, unknown flag).
 `;
 
 await runTask("scan", async () => {
@@ -38,19 +40,25 @@ await runTask("scan", async () => {
       deep: { type: "boolean" },
       json: { type: "boolean" },
     },
+    positionals: ["[BASE]"],
   });
   const quiet = values.json;
-  const base = await resolveBase(positionals[0], { quiet });
+  const years = parseIntList(values.year, "year", 1900, 2200);
+  const zones = parseIntList(values.zones, "zones", 1, 60);
+  const registryDir = values["registry-dir"];
+  const base = await resolveBase(positionals[0], { quiet, registryDir });
   const t0 = performance.now();
-  const listed = await listDatasetTiles(base, {
-    years: parseIntList(values.year, "year", 1900, 2200),
-    zones: parseIntList(values.zones, "zones", 1, 60),
-    registryDir: values["registry-dir"],
-  });
+  const listed = await listDatasetTiles(base, { years, zones, registryDir });
+  if (listed.tiles.length === 0 && listed.skipped.length === 0) {
+    throw await noTilesSelected(base, { years, zones, registryDir });
+  }
   const source = listed.source === "registry"
     ? `registry ${listed.registryPath}`
     : "directory walk";
-  const bar = progress("scan", values["plan-only"] ? 0 : listed.tiles.length, { quiet });
+  const bar = progress("scan", values["plan-only"] ? 0 : listed.tiles.length, {
+    quiet,
+    unit: "tiles",
+  });
   const report = await scanTiles(base, listed.tiles, source, {
     files: !values["plan-only"],
     deep: values.deep,
@@ -96,6 +104,14 @@ await runTask("scan", async () => {
       console.log(
         `    ${m.tile}: ${m.what} mismatch: computed ${m.computed}, landmask ${m.landmask}`,
       );
+    }
+  }
+  if (report.warnings.length) {
+    console.log(
+      `\n  ${report.warnings.length} tile warning(s) (a build uses these tiles as they are):`,
+    );
+    for (const w of report.warnings) {
+      console.log(`    ${w.year} ${w.tile} [${w.kind}] ${w.path}: ${w.message}`);
     }
   }
   if (report.problems.length) {

@@ -1,9 +1,9 @@
 /** `deno task serve [DIR]`: the stores in DIR and the viewer over HTTP, on loopback (SPEC §8). */
 import { join } from "node:path";
 import { parseIntFlag, parseTaskArgs, runTask } from "../lib/cli/args.ts";
-import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
 import { TesseraError } from "../lib/errors.ts";
 import { formatManifestReport, writeManifests } from "../lib/manifest/manifest.ts";
+import { defaultStoreDir } from "../lib/sample_stores.ts";
 import { openBrowser, startServer } from "../lib/serve/server.ts";
 import { ensureViewerBuilt } from "../viewer/build.ts";
 
@@ -11,7 +11,7 @@ const USAGE = `
 deno task serve [DIR] [options]
 
 Serves the Zarr stores in DIR (byte ranges, CORS) and the viewer at /.
-DIR defaults to BASE/zarr, BASE being $TESSERA_DATA or the bundled sample dataset.
+DIR defaults to $TESSERA_DATA/zarr, else to the sample's stores (built on first use).
 Manifests (_stores.json, _chunk_manifest.json) are refreshed first; nothing else is written.
 
 Options:
@@ -35,9 +35,10 @@ await runTask("serve", async () => {
       store: { type: "string" },
       "no-open": { type: "boolean" },
     },
+    positionals: ["[DIR]"],
   });
   const port = parseIntFlag(values.port, "port", 0, 65535) ?? 8000;
-  const dir = positionals[0] ?? defaultOutputDir(await resolveBase());
+  const dir = positionals[0] ?? await defaultStoreDir();
   if (!(await Deno.stat(dir).catch(() => undefined))?.isDirectory) {
     throw new TesseraError(
       "BadArgument",

@@ -1,8 +1,8 @@
 /** `deno task stats [STORE...]`: the RGB preview of zone stores, with its overviews (SPEC §6.1). */
 import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
-import { defaultOutputDir, resolveBase } from "../lib/data_location.ts";
+import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
-import { findStores } from "../lib/preview/stores.ts";
+import { defaultStoreDir } from "../lib/sample_stores.ts";
 
 const USAGE = `
 deno task stats [STORE...] [options]
@@ -11,7 +11,7 @@ Writes the RGB preview (array rgb, its overview pyramid and the attributes rgb_b
 rgb_stretch, multiscales, has_rgb_preview) of each zone store. The per-band p2..p98 stretch
 comes from the store's build-time statistics (no re-read of the embeddings), else from a
 lattice sample of its shards. STORE is a store or a folder of utm{ZZ}_{YYYY}.zarr stores
-(default: the default data location's zarr folder).
+(default: $TESSERA_DATA/zarr, else the sample's stores, built on first use).
 
 Options:
   --bands R,G,B    bands shown as red, green, blue (default 0,1,2)
@@ -22,7 +22,8 @@ Options:
   --json           print the results as JSON
   -h, --help       this help
 
-Exit code: 0 when every store got its preview, 1 when any failed, 2 on bad usage.
+Exit code: 0 when every store got its preview, 1 when any failed or no store matches (the
+message lists the stores there are), 2 on bad usage (a STORE that does not exist, a file).
 `;
 
 await runTask("stats", async () => {
@@ -37,16 +38,16 @@ await runTask("stats", async () => {
       png: { type: "string" },
       json: { type: "boolean" },
     },
+    positionals: ["[STORE...]"],
   });
   const quiet = values.json;
   const bands = parseIntList(values.bands, "bands", 0, 65535) ?? [0, 1, 2];
   const zones = parseIntList(values.zones, "zones", 1, 60);
   const year = parseIntFlag(values.year, "year", 1900, 2200);
   const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
-  const args = positionals.length
-    ? positionals
-    : [defaultOutputDir(await resolveBase(undefined, { quiet }))];
-  const stores = await findStores(args, { zones, year });
+  if (values.png) await checkOutputDir(values.png, "--png");
+  const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
+  const stores = await selectStores(args, { zones, year });
   const { results, failed } = await previewStores(stores, { rgb: { bands } }, {
     workers,
     png: values.png,

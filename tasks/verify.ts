@@ -12,12 +12,18 @@ deno task verify STORE [BASE] [options]
 Checks a utm{ZZ}_{YYYY}.zarr store against the tiles under BASE, shard by shard: every pixel
 must equal the tile pixel that owns it under the compositing rule (water/invalid: NaN scale
 and zero embeddings; no tile: fill), and the coordinates and attributes must match the zone
-plan recomputed from BASE. BASE defaults to $TESSERA_DATA, else to the bundled sample dataset.
+plan recomputed from BASE. The build-time statistics (stats/ arrays and stats_* attributes),
+bad_scale_pixels, failed_tiles and the preview attributes that follow from the statistics are
+re-derived from the expected pixels; objects that are not part of the store are reported.
+When it finds damage it names the command that repairs it (deno task build … --repair).
+BASE defaults to $TESSERA_DATA, else to the bundled sample dataset.
 
 Options:
   --workers N         parallel shard verifiers (default 2; memory ≈ N × 250 MB at 128 bands)
   --registry-dir DIR  where registry.parquet is (default: BASE, its parent or grandparent)
   --max-listed N      pixel and coordinate mismatches to list (default 10)
+  --bands N           the band count the store was built with --bands (default: as build
+                      decides it, the count most tiles have)
   --json              print the report as JSON
   -h, --help          this help
 
@@ -33,15 +39,11 @@ await runTask("verify", async () => {
       workers: { type: "string" },
       "registry-dir": { type: "string" },
       "max-listed": { type: "string" },
+      bands: { type: "string" },
       json: { type: "boolean" },
     },
+    positionals: ["STORE", "[BASE]"],
   });
-  if (positionals.length < 1 || positionals.length > 2) {
-    throw new TesseraError(
-      "BadArgument",
-      `expected STORE [BASE], got ${positionals.length} argument(s); see --help`,
-    );
-  }
   const [storePath, baseArg] = positionals;
   if (!(await Deno.stat(storePath).catch(() => undefined))?.isDirectory) {
     throw new TesseraError(
@@ -52,14 +54,15 @@ await runTask("verify", async () => {
   const quiet = values.json;
   const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
   const maxListed = parseIntFlag(values["max-listed"], "max-listed", 0, 100000) ?? 10;
-  const base = await resolveBase(baseArg, { quiet });
+  const base = await resolveBase(baseArg, { quiet, registryDir: values["registry-dir"] });
   let bar: ReturnType<typeof progress> | undefined;
   const report = await verifyStore(storePath, {
     base,
     registryDir: values["registry-dir"],
     workers,
     maxListed,
-    onPlanned: (n) => bar = progress("verify", n, { quiet }),
+    bands: parseIntFlag(values.bands, "bands", 1, 1024),
+    onPlanned: (n) => bar = progress("verify", n, { quiet, unit: "shards" }),
     onShard: () => bar?.tick(),
   });
   bar?.stop();

@@ -164,6 +164,7 @@ if (import.meta.main) {
   await runTask("viewer:build", async () => {
     const { values } = parseTaskArgs(Deno.args, {
       name: "viewer:build",
+      positionals: [],
       usage: USAGE,
       options: {
         out: { type: "string" },

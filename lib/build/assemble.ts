@@ -49,6 +49,20 @@ export interface AssembleResult {
    * stored as no data; the build reports them so they are never silent.
    */
   badScales: Map<number, number>;
+  /**
+   * Per tile (index in the plan), odd things about it that do not stop it being used: its
+   * scales in this shard's piece are all NaN, or its landmask has more than one band (band 1
+   * is used). Only tiles with something to say are present.
+   */
+  tileNotes: Map<number, TileNote>;
+}
+
+/** What one shard noticed about one usable tile (lib/build/tile_warnings.ts reports it). */
+export interface TileNote {
+  /** Every scale of the tile's piece of this shard is NaN. */
+  allNaNScales?: true;
+  /** Bands in the landmask GeoTIFF, when more than one. */
+  landmaskBands?: number;
 }
 
 interface OpenTile {
@@ -90,6 +104,8 @@ export async function assembleShard(
     beginShard(buf, rects);
     const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
     const badScales = new Map<number, number>();
+    // Tiles with a scale that is not NaN in this shard; the others' pieces are all NaN.
+    const someScale = new Set<number>();
     // Two read buffers: the next block is read while the current one is composited.
     const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
     const blocks = opened.flatMap(({ tile, rect }) => {
@@ -134,8 +150,16 @@ export async function assembleShard(
         land.set(tile, mask);
       }
       const cols = tc1 - tc0;
-      const bad = countBadScales(scales, zr1 - zr, grid.geobox.width, tc0, tc1, ctx.maxValidScale);
+      const { bad, nan } = countScales(
+        scales,
+        zr1 - zr,
+        grid.geobox.width,
+        tc0,
+        tc1,
+        ctx.maxValidScale,
+      );
       if (bad) badScales.set(tile.index, (badScales.get(tile.index) ?? 0) + bad);
+      if (nan < (zr1 - zr) * cols) someScale.add(tile.index);
       const c = compositeBlock(buf, {
         rect: local({ r0: zr, r1: zr1, c0: rect.c0, c1: rect.c1 }),
         embeddings: embeddings as Int8Array,
@@ -164,7 +188,14 @@ export async function assembleShard(
       counts.contested += c.contested;
     }
     endShard(buf, rects);
-    return { failures, counts, badScales };
+    const tileNotes = new Map<number, TileNote>();
+    for (const { tile } of opened) {
+      const note: TileNote = {};
+      if (!someScale.has(tile.index)) note.allNaNScales = true;
+      if (tile.mask.bands > 1) note.landmaskBands = tile.mask.bands;
+      if (Object.keys(note).length) tileNotes.set(tile.index, note);
+    }
+    return { failures, counts, badScales, tileNotes };
   } finally {
     for (const { tile } of opened) {
       tile.emb.close();
@@ -174,24 +205,28 @@ export async function assembleShard(
   }
 }
 
-/** Scale values in columns c0..c1 of `rows` rows that are defects (not NaN, not valid). */
-function countBadScales(
+/**
+ * Scale values in columns c0..c1 of `rows` rows that are defects (`bad`: not NaN, not valid)
+ * and that are NaN (`nan`: no data).
+ */
+function countScales(
   scales: Float32Array,
   rows: number,
   width: number,
   c0: number,
   c1: number,
   maxValidScale: number,
-): number {
-  let n = 0;
+): { bad: number; nan: number } {
+  let bad = 0, nan = 0;
   for (let r = 0; r < rows; r++) {
     for (let i = r * width + c0, end = r * width + c1; i < end; i++) {
       const s = scales[i];
-      // NaN fails every comparison, so it is neither counted nor valid: plain no data.
-      if (s <= 0 || s >= maxValidScale) n++;
+      // NaN fails every comparison, so it is neither a defect nor valid: plain no data.
+      if (s <= 0 || s >= maxValidScale) bad++;
+      else if (s !== s) nan++;
     }
   }
-  return n;
+  return { bad, nan };
 }
 
 /**

@@ -4,9 +4,9 @@
  * rename; the per-shard marker (statistics + failures) is written last, so its presence
  * means the shard is complete.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { tileName } from "../tiles/layout.ts";
-import { writePartsAtomic } from "../fs_atomic.ts";
+import { syncDir, writePartsAtomic } from "../fs_atomic.ts";
 import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
@@ -35,6 +35,14 @@ export function badScalesKey(row: number, col: number): string {
   return `${BUILD_DIR}/shards/${row}.${col}.bad_scales.json`;
 }
 
+/**
+ * Key of a shard's notes about odd but usable tiles (all-NaN scales, a multi-band landmask),
+ * by tile name (present only when there are any); lib/build/tile_warnings.ts reads them.
+ */
+export function tileNotesKey(row: number, col: number): string {
+  return `${BUILD_DIR}/shards/${row}.${col}.tile_notes.json`;
+}
+
 /** Everything a worker needs, sent once. */
 export interface ShardWriterInit {
   storeRoot: string;
@@ -42,6 +50,8 @@ export interface ShardWriterInit {
   embeddings: ArrayMetadata;
   scales: ArrayMetadata;
   shardPx: number;
+  /** Repair: compare each shard file with what would be written and rewrite only if it differs. */
+  compare?: boolean;
 }
 
 /**
@@ -82,6 +92,8 @@ export interface ShardDone {
   failures: TileFailure[];
   validPixels: number;
   bytesWritten: number;
+  /** A data file was written or removed (always, except in a repair that found it sound). */
+  rewritten: boolean;
 }
 
 /** A shard builder bound to one store and zone. */
@@ -100,8 +112,9 @@ export class ShardWriter {
   async write(job: ShardJob): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
     const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands, embeddingsChunkPx(this.#init));
-    const { failures, counts, badScales } = await assembleShard(ctx, job, buf);
+    const { failures, counts, badScales, tileNotes } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
+    let rewritten = false;
     const put = async (
       name: string,
       meta: ArrayMetadata,
@@ -120,13 +133,15 @@ export class ShardWriter {
         level: l.level,
         layout,
       });
+      const path = join(this.#store.root, key);
       if (stream) {
-        bytesWritten += await writePartsAtomic(
-          join(this.#store.root, key),
-          stream.parts(this.#staging),
-        );
-      } else {
-        await this.#store.delete(key);
+        // A repair rewrites only a file whose bytes differ from what the build would write.
+        if (this.#init.compare && await sameBytes(path, stream.parts(this.#staging))) return;
+        bytesWritten += await writePartsAtomic(path, stream.parts(this.#staging));
+        rewritten = true;
+      } else if (await this.#store.delete(key)) {
+        await syncDir(dirname(path)); // durable before the marker, like a write
+        rewritten = true;
       }
     };
     await put(
@@ -159,6 +174,17 @@ export class ShardWriter {
     } else {
       await this.#store.delete(badScalesKey(job.row, job.col));
     }
+    if (tileNotes.size) {
+      const byTile = Object.fromEntries(
+        [...tileNotes].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(ctx.tiles[i]), n]),
+      );
+      await this.#store.set(
+        tileNotesKey(job.row, job.col),
+        new TextEncoder().encode(JSON.stringify(byTile)),
+      );
+    } else {
+      await this.#store.delete(tileNotesKey(job.row, job.col));
+    }
     if (failures.length) {
       await this.#store.set(
         failuresKey(job.row, job.col),
@@ -168,8 +194,60 @@ export class ShardWriter {
       await this.#store.delete(failuresKey(job.row, job.col));
     }
     await this.#store.set(markerKey(job.row, job.col), encodeStats(st));
-    return { row: job.row, col: job.col, failures, validPixels: counts.valid, bytesWritten };
+    return {
+      row: job.row,
+      col: job.col,
+      failures,
+      validPixels: counts.valid,
+      bytesWritten,
+      rewritten,
+    };
   }
+}
+
+/**
+ * Whether the file at `path` holds exactly the concatenation of `parts` (false when it is
+ * missing or not a regular file). Reads it sequentially beside the stream: no second copy.
+ */
+async function sameBytes(path: string, parts: Iterable<Uint8Array>): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    if (!(await Deno.lstat(path)).isFile) return false;
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return false;
+  }
+  try {
+    let scratch = new Uint8Array(0);
+    for (const part of parts) {
+      if (scratch.length < part.length) scratch = new Uint8Array(part.length);
+      const got = scratch.subarray(0, part.length);
+      for (let at = 0; at < got.length;) {
+        const n = file.readSync(got.subarray(at));
+        if (n === null) return false; // shorter than it should be
+        at += n;
+      }
+      if (!equalBytes(got, part)) return false;
+    }
+    return file.readSync(new Uint8Array(1)) === null; // and not longer
+  } finally {
+    file.close();
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  // Compare 8 bytes at a time where both are aligned; the rest byte by byte.
+  let i = 0;
+  if (a.byteOffset % 8 === 0 && b.byteOffset % 8 === 0) {
+    const n = a.length >> 3;
+    const a8 = new BigUint64Array(a.buffer, a.byteOffset, n);
+    const b8 = new BigUint64Array(b.buffer, b.byteOffset, n);
+    for (; i < n; i++) if (a8[i] !== b8[i]) return false;
+    i = n << 3;
+  }
+  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

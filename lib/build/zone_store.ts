@@ -73,14 +73,19 @@ export function storeArrays(info: StoreInfo): ZoneArrays {
 }
 
 /**
- * Writes the group document (marked incomplete), the array documents and the coordinate
- * arrays. Idempotent: a resumed build rewrites the same bytes.
+ * Writes the group document (marked incomplete, keeping `later` — attributes of passes run
+ * on the store since, such as previews), the array documents and the coordinate arrays.
+ * Idempotent: a resumed build rewrites the same bytes.
  */
-export async function initZoneStore(store: FsStore, info: StoreInfo): Promise<void> {
+export async function initZoneStore(
+  store: FsStore,
+  info: StoreInfo,
+  later: Record<string, unknown> = {},
+): Promise<void> {
   const arrays = storeArrays(info);
   await store.set(
     "zarr.json",
-    jsonBytes(groupMetadata({ ...storeAttributes(info), build_complete: false })),
+    jsonBytes(groupMetadata({ ...storeAttributes(info), build_complete: false, ...later })),
   );
   for (const [name, meta] of Object.entries(arrays)) {
     await store.set(`${name}/zarr.json`, jsonBytes(meta));

@@ -1,6 +1,7 @@
 /**
  * Checks one tile's files against its computed grid without reading pixel data: the .npy
- * headers and sizes (truncation, dtype, shape) and the landmask's CRS, size and origin.
+ * headers and sizes (truncation, dtype, shape) and the landmask's CRS, size, origin and band
+ * count; with `deep`, also every scale value.
  */
 import { type ErrorKind, TesseraError } from "../errors.ts";
 import type { TileGrid } from "../grid/tile_grid.ts";
@@ -9,6 +10,11 @@ import { tileName, tilePaths } from "../tiles/layout.ts";
 import { openNpy } from "../tiles/npy.ts";
 import { DEFAULT_MAX_VALID_SCALE, readScaleRows } from "../tiles/scales.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
+import {
+  allNaNScalesWarning,
+  multiBandLandmaskWarning,
+  type TileWarning,
+} from "../tiles/tile_warning.ts";
 
 export { ORIGIN_TOLERANCE_M } from "../tiles/open_tile.ts";
 import { checkScalesShape, landmaskMismatches } from "../tiles/open_tile.ts";
@@ -35,6 +41,8 @@ export interface GridMismatch {
 export interface TileCheck {
   problems: TileProblem[];
   mismatches: GridMismatch[];
+  /** Odd but usable files: a multi-band landmask; with `deep`, scales that are all NaN. */
+  warnings: TileWarning[];
   /** Band count of the embeddings, when readable. */
   bands?: number;
   /** Scale values by kind, when the scales were read (`deep`). */
@@ -84,7 +92,7 @@ export async function checkTileFiles(
   const name = tileName(tile.lonI, tile.latI);
   const paths = tilePaths(base, tile);
   const { width: W, height: H } = grid.geobox;
-  const out: TileCheck = { problems: [], mismatches: [] };
+  const out: TileCheck = { problems: [], mismatches: [], warnings: [] };
   const problem = (e: unknown, path: string) => {
     const te = e instanceof TesseraError ? e : undefined;
     out.problems.push({
@@ -109,6 +117,7 @@ export async function checkTileFiles(
     if (opts.deep) {
       const c = countScales(await readScaleRows(sc, 0, h));
       out.scaleCounts = c;
+      if (h * w > 0 && c.nan === h * w) out.warnings.push(allNaNScalesWarning(tile, paths.scales));
       if (c.huge + c.nonPositive > 0) {
         problem(
           new TesseraError(
@@ -131,6 +140,9 @@ export async function checkTileFiles(
     try {
       const mask = await openLandmask(paths.landmask);
       mask.close();
+      if (mask.bands > 1) {
+        out.warnings.push(multiBandLandmaskWarning(tile, paths.landmask, mask.bands));
+      }
       for (const m of landmaskMismatches(mask, grid.geobox)) {
         out.mismatches.push({ tile: name, ...m });
       }

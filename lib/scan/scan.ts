@@ -7,6 +7,7 @@ import { planZones, storeName, type ZonePlan } from "../build/zone_plan.ts";
 import { straddlesZoneBoundary, touchesZoneEdge } from "../grid/zone.ts";
 import { tileName } from "../tiles/layout.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
+import type { TileWarning } from "../tiles/tile_warning.ts";
 import { checkTileFiles, type GridMismatch, type TileProblem } from "./check_tile.ts";
 
 /** One row of the zone table. */
@@ -38,6 +39,11 @@ export interface ScanReport {
   straddlers: { tile: string; year: number }[];
   mismatches: GridMismatch[];
   problems: TileProblem[];
+  /**
+   * Odd files a build uses with a warning: landmasks with more than one band (band 1 is used)
+   * and, with `deep`, scales that are all NaN. They make `ok` false, like every finding.
+   */
+  warnings: TileWarning[];
   /** Band counts seen in the embeddings (should be one value, normally 128). */
   bands: number[];
   filesChecked: boolean;
@@ -98,6 +104,7 @@ export async function scanTiles(
   }
   const problems: TileProblem[] = [];
   const mismatches: GridMismatch[] = [];
+  const warnings: TileWarning[] = [];
   const bands = new Set<number>();
   let nanScales = 0;
   const files = opts.files ?? true;
@@ -116,6 +123,7 @@ export async function scanTiles(
         if (r.scaleCounts) nanScales += r.scaleCounts.nan;
         problems.push(...r.problems);
         mismatches.push(...r.mismatches);
+        warnings.push(...r.warnings);
         if (r.bands !== undefined) bands.add(r.bands);
         opts.onTile?.();
       }
@@ -124,6 +132,7 @@ export async function scanTiles(
     const order = (a: { tile: string }, b: { tile: string }) => a.tile.localeCompare(b.tile);
     problems.sort((a, b) => a.year - b.year || order(a, b) || a.path.localeCompare(b.path));
     mismatches.sort((a, b) => order(a, b) || a.what.localeCompare(b.what));
+    warnings.sort((a, b) => a.year - b.year || order(a, b) || a.kind.localeCompare(b.kind));
   }
   return {
     base,
@@ -135,10 +144,11 @@ export async function scanTiles(
     straddlers,
     mismatches,
     problems,
+    warnings,
     bands: [...bands].sort((a, b) => a - b),
     filesChecked: files,
     nanScales: opts.deep ? nanScales : undefined,
     ok: straddlers.length === 0 && mismatches.length === 0 && problems.length === 0 &&
-      bands.size <= 1,
+      warnings.length === 0 && bands.size <= 1,
   };
 }

@@ -24,6 +24,11 @@ export interface LandmaskTiffOptions {
   readonly compress?: "deflate" | "none";
   /** Rows per strip; 16 keeps a strip small enough that a window read decodes little waste. */
   readonly rowsPerStrip?: number;
+  /**
+   * uint8 bands (samples per pixel), default 1 as published. More than one makes `data`
+   * pixel-interleaved `height × width × bands`: only tests write such (defect) landmasks.
+   */
+  readonly bands?: number;
 }
 
 // TIFF field types.
@@ -54,11 +59,13 @@ export function encodeLandmaskTiff(opts: LandmaskTiffOptions): Uint8Array {
   const { width, height, epsg, transform, data } = opts;
   const compress = opts.compress ?? "deflate";
   const rowsPerStrip = opts.rowsPerStrip ?? 16;
-  checkOptions(opts, rowsPerStrip);
+  const bands = opts.bands ?? 1;
+  checkOptions(opts, rowsPerStrip, bands);
 
   const strips: Uint8Array[] = [];
+  const rowBytes = width * bands;
   for (let r = 0; r < height; r += rowsPerStrip) {
-    const raw = data.subarray(r * width, Math.min(height, r + rowsPerStrip) * width);
+    const raw = data.subarray(r * rowBytes, Math.min(height, r + rowsPerStrip) * rowBytes);
     strips.push(compress === "deflate" ? new Uint8Array(deflateSync(raw)) : raw);
   }
   // Filled in once the layout is known; entry sizes do not depend on these values.
@@ -68,15 +75,17 @@ export function encodeLandmaskTiff(opts: LandmaskTiffOptions): Uint8Array {
   const entries: Entry[] = [
     { tag: 256, type: LONG, values: [width] },
     { tag: 257, type: LONG, values: [height] },
-    { tag: 258, type: SHORT, values: [8] },
+    { tag: 258, type: SHORT, values: Array(bands).fill(8) },
     { tag: 259, type: SHORT, values: [compress === "deflate" ? 8 : 1] },
     { tag: 262, type: SHORT, values: [1] }, // BlackIsZero
     { tag: 273, type: LONG, values: stripOffsets },
-    { tag: 277, type: SHORT, values: [1] },
+    { tag: 277, type: SHORT, values: [bands] },
     { tag: 278, type: LONG, values: [rowsPerStrip] },
     { tag: 279, type: LONG, values: strips.map((s) => s.length) },
-    { tag: 284, type: SHORT, values: [1] },
-    { tag: 339, type: SHORT, values: [1] }, // unsigned integer
+    { tag: 284, type: SHORT, values: [1] }, // chunky: samples of a pixel are adjacent
+    // ExtraSamples (unspecified) must list every sample beyond the one BlackIsZero implies.
+    ...(bands > 1 ? [{ tag: 338, type: SHORT, values: Array(bands - 1).fill(0) }] : []),
+    { tag: 339, type: SHORT, values: Array(bands).fill(1) }, // unsigned integer
   ];
   if (b === 0 && d === 0 && a > 0 && e < 0) {
     entries.push({ tag: 33550, type: DOUBLE, values: [a, -e, 0] });
@@ -158,15 +167,21 @@ export async function writeLandmaskTiff(path: string, opts: LandmaskTiffOptions)
   await writeFileAtomic(path, encodeLandmaskTiff(opts));
 }
 
-function checkOptions(opts: LandmaskTiffOptions, rowsPerStrip: number): void {
+function checkOptions(opts: LandmaskTiffOptions, rowsPerStrip: number, bands: number): void {
   const { width, height, epsg, transform, data } = opts;
   const bad = (what: string) =>
     new TesseraError("BadArgument", `cannot write landmask GeoTIFF: ${what}`);
   if (!isDim(width) || !isDim(height)) {
     throw bad(`width and height must be integers in 1..65535, got ${width} × ${height}`);
   }
-  if (data.length !== width * height) {
-    throw bad(`data has ${data.length} pixels, expected width × height = ${width * height}`);
+  if (!Number.isInteger(bands) || bands < 1 || bands > 255) {
+    throw bad(`bands must be an integer in 1..255, got ${bands}`);
+  }
+  if (data.length !== width * height * bands) {
+    throw bad(
+      `data has ${data.length} values, expected width × height${bands > 1 ? " × bands" : ""} = ` +
+        `${width * height * bands}`,
+    );
   }
   if (!Number.isInteger(epsg) || epsg < 1 || epsg > 65535) {
     throw bad(`epsg must be an integer in 1..65535, got ${epsg}`);

@@ -10,6 +10,7 @@ import { fromArrayBuffer, type GeoTIFFImage } from "geotiff";
 import { TesseraError } from "../errors.ts";
 import type { Affine, GeoBox } from "../grid/geobox.ts";
 import { PIXEL_SIZE_M } from "../grid/tile_grid.ts";
+import { statRegularFile } from "./npy.ts";
 
 /**
  * An open landmask. It is a GeoBox, so it compares directly with the tile's computed grid.
@@ -24,6 +25,11 @@ export interface Landmask extends GeoBox {
   readonly width: number;
   readonly height: number;
   /**
+   * Bands (samples per pixel) in the file. Published landmasks have one; with more, only
+   * band 1 is read and callers should warn.
+   */
+  readonly bands: number;
+  /**
    * Band 1 for rows `r0..r1-1` and columns `c0..c1-1`, row-major `(r1-r0) × (c1-c0)`.
    * Values are returned raw; test `!== 0` for land, never `=== 1`.
    */
@@ -34,6 +40,9 @@ export interface Landmask extends GeoBox {
 
 /** How far a file's pixel size may be from 10 m before we refuse it. */
 const PIXEL_SIZE_TOLERANCE_M = 0.01;
+
+const MISSING_LANDMASK = "landmask GeoTIFF not found; download global_0.1_degree_tiff_all for " +
+  "this tile or drop the tile from the list";
 
 const FIX_HINT = "re-download it, or regenerate it in the tile's UTM CRS (EPSG 326zz/327zz) " +
   "with 10 m pixels (e.g. gdalwarp -t_srs EPSG:326zz -tr 10 10)";
@@ -74,6 +83,7 @@ export async function openLandmask(path: string): Promise<Landmask> {
 
   const width = image.getWidth();
   const height = image.getHeight();
+  const bands = image.getSamplesPerPixel();
   if (!(width >= 1 && height >= 1)) throw bad(`empty raster (${width} × ${height} px)`);
   if (image.getBitsPerSample(0) !== 8 || image.getSampleFormat(0) !== 1) {
     throw bad(
@@ -123,6 +133,7 @@ export async function openLandmask(path: string): Promise<Landmask> {
     transform,
     width,
     height,
+    bands,
     readWindow,
     close() {
       open = null;
@@ -131,17 +142,17 @@ export async function openLandmask(path: string): Promise<Landmask> {
 }
 
 async function readLandmaskBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  // A FIFO would block the read and /dev/zero never end: refuse them before reading.
+  await statRegularFile(path, {
+    kind: "BadLandmask",
+    what: "the landmask GeoTIFF",
+    missing: MISSING_LANDMASK,
+  });
   try {
     return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new TesseraError(
-        "MissingFile",
-        "landmask GeoTIFF not found; download global_0.1_degree_tiff_all for this tile or " +
-          "drop the tile from the list",
-        path,
-        { cause: e },
-      );
+      throw new TesseraError("MissingFile", MISSING_LANDMASK, path, { cause: e });
     }
     throw new TesseraError(
       "BadLandmask",

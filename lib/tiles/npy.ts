@@ -516,11 +516,133 @@ async function readPrefix(file: Deno.FsFile, n: number): Promise<Uint8Array> {
 }
 
 /**
- * Opens a `.npy` file, validates it (magic, C order, `expect`ed dtype and rank, file size)
- * and returns a handle for row reads. Only the header is read here.
+ * What a path that is not a regular file is, in words ("a FIFO (named pipe)", "a
+ * directory", …), or undefined for a regular file. Deno.stat follows symlinks, so a link to
+ * /dev/zero is "a character device".
+ */
+function notRegular(info: Deno.FileInfo): string | undefined {
+  if (info.isFile) return undefined;
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+/** How {@link statRegularFile} words its errors for one kind of file. */
+export interface RegularFileRule {
+  /** Error kind for a path that exists but is not a regular file. */
+  readonly kind: "BadNpy" | "BadLandmask";
+  /** What belongs there, e.g. "the tile's .npy file". */
+  readonly what: string;
+  /** Message of the `MissingFile` error for a path that does not exist. */
+  readonly missing: string;
+}
+
+const NPY_RULE: RegularFileRule = {
+  kind: "BadNpy",
+  what: "the .npy file",
+  missing: "file not found; check the base directory and year, or re-download the tile",
+};
+
+/**
+ * Stats `path` and refuses anything that is not a regular file, before it is opened: opening
+ * a FIFO for reading blocks until a writer appears, and a character device such as /dev/zero
+ * never ends. Throws `MissingFile` for a missing file (saying so for a dangling symlink),
+ * otherwise `rule.kind` naming what the path is. Shared by the tile-file readers.
  *
- * Errors: `MissingFile`, `BadNpy` (bad magic/header, Fortran order), `WrongDtype`,
- * `ShapeMismatch`, `TruncatedNpy` (file shorter than header + data).
+ * @example
+ * ```ts
+ * const info = await statRegularFile("grid_0.15_52.25.npy"); // BadNpy for a FIFO
+ * ```
+ */
+export async function statRegularFile(
+  path: string,
+  rule: RegularFileRule = NPY_RULE,
+): Promise<Deno.FileInfo> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    // NotADirectory: a parent on the path is a file (e.g. a tile "directory" that is not one).
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+    const target = await Deno.lstat(path).then(
+      (l) => l.isSymlink ? Deno.readLink(path).catch(() => "?") : undefined,
+      () => undefined,
+    );
+    throw new TesseraError(
+      "MissingFile",
+      target === undefined
+        ? rule.missing
+        : `is a symlink to a missing file (${target}); fix the link or re-download the tile`,
+      path,
+      { cause: e },
+    );
+  }
+  const is = notRegular(info);
+  if (is !== undefined) {
+    throw new TesseraError(
+      rule.kind,
+      `is ${is}, not a regular file; replace it with ${rule.what} (re-download the tile)`,
+      path,
+    );
+  }
+  return info;
+}
+
+/** Opens a regular file for reading, after {@link statRegularFile}; re-checked on the handle. */
+async function openRegular(path: string): Promise<{ file: Deno.FsFile; size: number }> {
+  await statRegularFile(path);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new TesseraError("MissingFile", "file disappeared while it was opened", path, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  try {
+    // The path could have been swapped between stat and open; the handle is what we read.
+    const info = await file.stat();
+    const is = notRegular(info);
+    if (is !== undefined) {
+      throw new TesseraError(
+        "BadNpy",
+        `is ${is}, not a regular file; point at the .npy file`,
+        path,
+      );
+    }
+    return { file, size: info.size };
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+/** Reads and parses the header of an open file (at most the header's bytes). */
+async function readHeader(file: Deno.FsFile, path: string): Promise<NpyHeader> {
+  let bytes = await readPrefix(file, 12);
+  if (startsWithMagic(bytes)) {
+    const extent = headerExtent(bytes, path);
+    if (extent !== undefined && extent > bytes.length && extent <= MAX_HEADER_BYTES) {
+      await file.seek(0, Deno.SeekMode.Start);
+      bytes = await readPrefix(file, extent);
+    }
+  }
+  return parseNpyHeader(bytes, path);
+}
+
+/**
+ * Opens a `.npy` file, validates it (magic, C order, `expect`ed dtype and rank, file size)
+ * and returns a handle for row reads. Only the header is read here. Anything that is not a
+ * regular file (a FIFO, a directory, a device) is refused before it is opened.
+ *
+ * Errors: `MissingFile`, `BadNpy` (bad magic/header, Fortran order, not a regular file),
+ * `WrongDtype`, `ShapeMismatch`, `TruncatedNpy` (file shorter than header + data).
  *
  * @example
  * ```ts
@@ -529,39 +651,33 @@ async function readPrefix(file: Deno.FsFile, n: number): Promise<Uint8Array> {
  * ```
  */
 export async function openNpy(path: string, expect: NpyExpect = {}): Promise<NpyFile> {
-  let file: Deno.FsFile;
+  const { file, size } = await openRegular(path);
   try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new TesseraError(
-        "MissingFile",
-        "file not found; check the base directory and year, or re-download the tile",
-        path,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  try {
-    const stat = await file.stat();
-    if (!stat.isFile) {
-      throw new TesseraError("BadNpy", "is not a regular file; point at the .npy file", path);
-    }
-    let bytes = await readPrefix(file, 12);
-    if (startsWithMagic(bytes)) {
-      const extent = headerExtent(bytes, path);
-      if (extent !== undefined && extent > bytes.length && extent <= MAX_HEADER_BYTES) {
-        await file.seek(0, Deno.SeekMode.Start);
-        bytes = await readPrefix(file, extent);
-      }
-    }
-    const header = parseNpyHeader(bytes, path);
-    checkHeader(header, expect, stat.size, path);
-    return new NpyFileImpl(path, header, file, stat.size);
+    const header = await readHeader(file, path);
+    checkHeader(header, expect, size, path);
+    return new NpyFileImpl(path, header, file, size);
   } catch (e) {
     file.close();
     throw e;
+  }
+}
+
+/**
+ * Reads only the header of a `.npy` file: no dtype, shape or size checks, so a truncated file
+ * still reports its shape. For surveys over many files (e.g. a zone's band count).
+ *
+ * @example
+ * ```ts
+ * const h = await readNpyHeader("grid_0.15_52.05.npy");
+ * h.shape[2]; // 128
+ * ```
+ */
+export async function readNpyHeader(path: string): Promise<NpyHeader> {
+  const { file } = await openRegular(path);
+  try {
+    return await readHeader(file, path);
+  } finally {
+    file.close();
   }
 }
 

@@ -86,6 +86,23 @@ export function checkScalesShape(scales: NpyFile, grid: GeoBox): void {
 }
 
 /**
+ * Throws ShapeMismatch naming the file, its band count and the zone's, unless the embeddings
+ * have `bands` bands (the zone's count: lib/build/bands.ts).
+ */
+export function checkBands(emb: NpyFile, bands: number): void {
+  const b = emb.shape[2];
+  if (b !== bands) {
+    throw new TesseraError(
+      "ShapeMismatch",
+      `embeddings have ${b} bands (shape (${emb.shape.join(", ")})) but the zone's store has ` +
+        `${bands} (the count most of its tiles have, or build --bands); the tile is left ` +
+        "out — re-download it, or build with --bands " + b + " if that is the right count",
+      emb.path,
+    );
+  }
+}
+
+/**
  * Opens and validates `tile`'s files; throws the TesseraError of the first failing check
  * (MissingFile, TruncatedNpy, WrongDtype, ShapeMismatch, BadLandmask, LandmaskMismatch).
  *
@@ -103,8 +120,9 @@ export async function openTileFiles(
   const { width: W, height: H } = grid.geobox;
   const opened: { close(): void }[] = [];
   try {
-    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, bands] });
+    const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, null] });
     opened.push(emb);
+    checkBands(emb, bands);
     const scales = await openScales(paths.scales);
     opened.push(scales);
     checkScalesShape(scales, grid.geobox);

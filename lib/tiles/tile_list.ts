@@ -28,7 +28,10 @@ export interface TileList {
   readonly registryPath?: string;
   /** In registry order: lat, then lon, ascending. */
   readonly tiles: TileRef[];
-  /** Directory entries that were not usable tiles (always empty for a registry). */
+  /**
+   * Directories the walk passed over because their names are not tile names (always empty
+   * for a registry). Tiles with broken files are in `tiles` and fail by name when read.
+   */
   readonly skipped: SkippedTile[];
   /** How many tiles the `zones` filter removed (0 without `zones`). */
   readonly zoneFilteredOut: number;

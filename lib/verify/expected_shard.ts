@@ -16,6 +16,7 @@
 import type { GeoBox } from "../grid/geobox.ts";
 import { utmInverse } from "../grid/utm.ts";
 import type { PixelCounts, PixelMismatch, PixelState } from "./report.ts";
+import { LatticeStats } from "./shard_derived.ts";
 
 /** A zone-grid pixel rectangle, half-open. */
 export interface Rect {
@@ -69,6 +70,12 @@ export interface CompareSink {
   counts: PixelCounts;
   mismatches: PixelMismatch[];
   maxListed: number;
+  /**
+   * Receives the expected value of every valid pixel on the statistics lattice, so the
+   * build-time statistics can be re-derived from what the store should hold (blocks must be
+   * compared in row order for the additions to follow the builder's order).
+   */
+  lattice?: LatticeStats;
 }
 
 /**
@@ -157,6 +164,9 @@ export function compareBlock(
         K = candidates[owner];
         q = (r - K.zone.r0) * K.width + (c - K.colOffsetPx);
         expected = K.scales[q];
+        if (sink.lattice && LatticeStats.onLattice(r, c)) {
+          sink.lattice.add(r, c, expected, K.embeddings, q * B);
+        }
       }
       const scaleOk = K ? got === expected : Number.isNaN(got);
       let embOk: boolean;

@@ -1,8 +1,11 @@
-import type { TileFailure } from "../tiles/open_tile.ts";
 /**
  * What `verify` finds, as plain values: per-shard results that workers send back, the merged
- * report of a whole store, and its text and JSON renderings. Pure: no I/O.
+ * report of a whole store, and its text and JSON renderings (with what to do about it). Pure:
+ * no I/O.
  */
+import type { TileFailure } from "../tiles/open_tile.ts";
+import type { ShardDerived } from "./shard_derived.ts";
+import type { StrayObject } from "./store_objects.ts";
 
 /**
  * What a store pixel should be, by how many source tiles compete for it:
@@ -74,7 +77,16 @@ export interface ShardReport {
   mismatches: PixelMismatch[];
   problems: ShardProblem[];
   failures: TileFailure[];
+  /**
+   * The shard's statistics partial and defect-scale counts re-derived from its expected
+   * pixels; absent when it has none (no tile, no shard), null when they could not be derived
+   * (the store shard or a source tile could not be read). Taken off the report, in shard
+   * order, as soon as it arrives.
+   */
+  derived?: ShardDerived | null;
 }
+
+export type { StrayObject };
 
 /** The verification of one whole store. */
 export interface VerifyReport {
@@ -95,6 +107,22 @@ export interface VerifyReport {
   metadata: ValueMismatch[];
   /** Coordinate values that are wrong (only the first few are in `metadata`). */
   coordinateMismatches: number;
+  /**
+   * Values the builder (and the preview passes) derive from the pixels that differ from what
+   * verify re-derives from the tiles: `bad_scale_pixels`, the `stats_*` attributes, the
+   * `stats/` arrays (bit for bit), and the preview attributes that follow from them.
+   */
+  derived: ValueMismatch[];
+  /** False when `derived` could not be checked (pixels not compared, or unreadable shards). */
+  derivedChecked: boolean;
+  /** Objects in the store the builder would not have written (the first few). */
+  strays: StrayObject[];
+  /** How many stray objects there are in all. */
+  strayCount: number;
+  /** The command that rebuilds what differs: `deno task build … --repair`. */
+  repairCommand: string;
+  /** What to do about what was found, one step a line (empty when nothing is wrong). */
+  advice: string[];
   /** Tiles excluded as candidates because they failed validation. */
   failedTiles: TileFailure[];
   /** True when the pixels were compared at all (false when the store's grid is not the plan's). */
@@ -196,8 +224,26 @@ export function formatReport(r: VerifyReport): string {
           : "") +
         ":",
     );
-    for (const m of r.metadata) {
-      lines.push(`  ${m.what}: expected ${short(m.expected)}, got ${short(m.got)}`);
+    for (const m of r.metadata) lines.push(`  ${describeMismatch(m)}`);
+  }
+  if (r.derived.length) {
+    lines.push(
+      `\n${r.derived.length} build-time statistic/attribute problem(s) (re-derived from the tiles):`,
+    );
+    for (const m of r.derived) lines.push(`  ${describeMismatch(m)}`);
+  }
+  if (r.pixelsChecked && !r.derivedChecked) {
+    const unfinished = r.metadata.some((m) => m.what === "attribute build_complete");
+    lines.push(
+      "\nBuild-time statistics, bad_scale_pixels and preview attributes were NOT checked: " +
+        (unfinished ? "the build has not finished." : "some shards could not be compared."),
+    );
+  }
+  if (r.strayCount) {
+    lines.push(`\n${r.strayCount} stray object(s) in the store (the builder never writes them):`);
+    for (const o of r.strays) lines.push(`  ${o.key}: ${o.reason}`);
+    if (r.strayCount > r.strays.length) {
+      lines.push(`  … and ${n(r.strayCount - r.strays.length)} more`);
     }
   }
   if (r.shardProblems.length) {
@@ -216,12 +262,158 @@ export function formatReport(r: VerifyReport): string {
       );
     }
   }
+  if (r.advice.length) {
+    lines.push("\nWhat to do:");
+    for (const a of r.advice) lines.push(`  - ${a}`);
+  }
   lines.push(
     r.ok
       ? "\nOK: the store equals its source tiles."
       : "\nFAILED: the store differs from its source tiles.",
   );
   return lines.join("\n");
+}
+
+/** Where a store came from, for the commands the advice names. */
+export interface StoreOrigin {
+  base: string;
+  zone: number;
+  year: number;
+  /** The directory holding the store (the build's `--output-dir`). */
+  outputDir: string;
+  /** The store itself. */
+  store: string;
+  registryDir?: string;
+}
+
+/**
+ * The build command that re-checks every shard of the store against the plan and rewrites
+ * what differs (missing, truncated or corrupt shards, then the statistics).
+ *
+ * @example
+ * repairCommand({ base: "/data", zone: 30, year: 2024, outputDir: "/data/zarr", store: "…" });
+ * // "deno task build /data --zones 30 --year 2024 --output-dir /data/zarr --repair"
+ */
+export function repairCommand(o: StoreOrigin): string {
+  return buildCommand(o, ["--repair"]);
+}
+
+function buildCommand(o: StoreOrigin, extra: string[]): string {
+  const args = [o.base, "--zones", String(o.zone), "--year", String(o.year)];
+  args.push("--output-dir", o.outputDir);
+  if (o.registryDir) args.push("--registry-dir", o.registryDir);
+  return ["deno task build", ...[...args, ...extra].map(shellQuote)].join(" ");
+}
+
+/** Preview attributes and documents: rewritten by the preview passes, not by a repair. */
+const PREVIEW_ITEM = /^(attribute (rgb_|pca_|multiscales|has_)|array (rgb|pca_rgb)\b)/;
+
+/**
+ * What to do about a report's findings, one step a line, naming the exact commands: a repair
+ * for damaged or wrong shards and statistics, the preview passes for previews, deleting stray
+ * objects, and a rebuild from scratch when the store's grid or documents disagree with the
+ * plan. `previews` says which previews the store has (they survive a repair, so previews of
+ * wrong pixels must be rewritten afterwards).
+ *
+ * @example
+ * const advice = adviceFor(report, origin, { rgbBands: [0, 1, 2], pca: true });
+ */
+export function adviceFor(
+  r: Omit<VerifyReport, "advice">,
+  origin: StoreOrigin,
+  previews: { rgbBands?: readonly number[]; pca: boolean },
+): string[] {
+  const out: string[] = [];
+  const c = r.counts;
+  const unfinished = r.metadata.some((m) => m.what === "attribute build_complete");
+  const structural = !r.pixelsChecked ||
+    r.metadata.some((m) => !/^attribute (failed_tiles|build_complete)$/.test(m.what));
+  const repairable = r.shardProblems.length > 0 || c.mismatched > 0 || c.unverified > 0 ||
+    r.metadata.some((m) => m.what === "attribute failed_tiles") ||
+    r.derived.some((m) => !PREVIEW_ITEM.test(m.what));
+  const previewItems = r.derived.some((m) => PREVIEW_ITEM.test(m.what));
+  if (unfinished && !structural) {
+    out.push(`Finish the build first: ${buildCommand(origin, ["--resume"])}`);
+  } else if (structural) {
+    out.push(
+      "The store's grid, coordinates or array documents do not match the zone plan " +
+        `recomputed from ${origin.base}. If that is the dataset it was built from, rebuild ` +
+        `the store from scratch: delete ${shellQuote(origin.store)}, then run ` +
+        buildCommand(origin, []),
+    );
+  } else if (repairable) {
+    out.push(
+      "Rebuild the shards and statistics that differ from the tiles (every shard is " +
+        `re-checked; good ones are kept): ${r.repairCommand}`,
+    );
+  }
+  const pixelsRewritten = !structural && (c.mismatched > 0 || c.unverified > 0 ||
+    r.shardProblems.length > 0);
+  if (previewItems || (pixelsRewritten && (previews.rgbBands || previews.pca))) {
+    const cmds: string[] = [];
+    if (previews.rgbBands) {
+      cmds.push(
+        `deno task stats ${shellQuote(origin.store)} --bands ${previews.rgbBands.join(",")}`,
+      );
+    }
+    if (previews.pca) cmds.push(`deno task pca ${shellQuote(origin.store)}`);
+    if (cmds.length) {
+      out.push(
+        `${pixelsRewritten ? "Then rewrite" : "Rewrite"} the previews (a repair leaves them ` +
+          `as they are): ${cmds.join(" and ")}`,
+      );
+    }
+  }
+  if (r.strayCount) {
+    out.push(
+      `Delete the ${r.strayCount} stray object(s) listed above from ${shellQuote(origin.store)}: ` +
+        "no reader looks at them and the builder never writes them.",
+    );
+  }
+  return out;
+}
+
+/** `s` as one POSIX shell word: unchanged when safe, else single-quoted. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.,:=@%+\/-]+$/.test(s) ? s : `'${s.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * One mismatch as a line: both values, or — when both are arrays or objects too long to show
+ * whole — where they first differ (`stats_band_p2[3]: expected 1.5, got 99`).
+ */
+function describeMismatch(m: ValueMismatch): string {
+  const whole = `${m.what}: expected ${short(m.expected)}, got ${short(m.got)}`;
+  const long = JSON.stringify(m.expected ?? null).length > 120 ||
+    JSON.stringify(m.got ?? null).length > 120;
+  const d = long ? firstDifference(m.expected, m.got, "") : undefined;
+  if (!d) return whole;
+  return `${m.what}${d.path}: expected ${short(d.expected)}, got ${short(d.got)} ` +
+    `(first difference)`;
+}
+
+function firstDifference(
+  a: unknown,
+  b: unknown,
+  path: string,
+): { path: string; expected: unknown; got: unknown } | undefined {
+  const nested = (v: unknown) => v !== null && typeof v === "object";
+  if (!nested(a) || !nested(b) || Array.isArray(a) !== Array.isArray(b)) {
+    return JSON.stringify(a) === JSON.stringify(b) ? undefined : { path, expected: a, got: b };
+  }
+  const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
+  const keys = Array.isArray(a)
+    ? Array.from(
+      { length: Math.max((a as unknown[]).length, (b as unknown[]).length) },
+      (_, i) => String(i),
+    )
+    : [...new Set([...Object.keys(ra), ...Object.keys(rb)])];
+  for (const k of keys) {
+    const sub = Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`;
+    const d = firstDifference(ra[k], rb[k], sub);
+    if (d) return d;
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {

@@ -267,7 +267,12 @@ export async function checkShardIndex(
       }
     }
   } catch (e) {
-    return { present: true, problem: (e as Error).message };
+    // The codec's generic advice gives way to the exact command (report.ts adviceFor).
+    const message = (e as Error).message.replace(
+      /; rebuild it with `deno task build … --repair`.*$/,
+      "",
+    );
+    return { present: true, problem: message };
   }
   return { present: true };
 }

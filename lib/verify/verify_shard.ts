@@ -1,8 +1,10 @@
 /**
  * Verifies one shard of a zone store (the I/O side): checks the shard objects' indexes, reads
  * the shard back through zarrita, opens the source tiles that overlap it and compares block by
- * block (expected_shard.ts). Memory is one shard of store data plus a few rows per tile, so a
- * zone of any size verifies in bounded memory. Runs in a worker or in-process.
+ * block (expected_shard.ts). On the way it re-derives what the builder derives from the
+ * shard — its statistics partial and defect-scale counts — from the expected pixels
+ * (shard_derived.ts). Memory is one shard of store data plus a few rows per tile, so a zone
+ * of any size verifies in bounded memory. Runs in a worker or in-process.
  */
 import * as zarr from "zarrita";
 import type { GeoBox } from "../grid/geobox.ts";
@@ -11,6 +13,7 @@ import type { TileRef } from "../tiles/tile_ref.ts";
 import { type ClosableReadable, fileReadable } from "./file_readable.ts";
 import { type CandidateBlock, compareBlock, type Rect, type StoreShard } from "./expected_shard.ts";
 import { emptyCounts, type ShardReport, type TileFailure } from "./report.ts";
+import { countDefectScales, LatticeStats } from "./shard_derived.ts";
 import { checkShardIndex } from "./store_checks.ts";
 import {
   closeSourceTile,
@@ -158,13 +161,17 @@ export class ShardVerifier {
           message: `zarrita cannot read the shard back (${errorKind(e)}: ${(e as Error).message})`,
         });
         report.counts.unverified += area;
+        report.derived = null;
         return report;
       }
 
+      const lattice = new LatticeStats(ctx.bands);
+      const badScales: Record<string, number> = {};
       const sink = {
         counts: report.counts,
         mismatches: report.mismatches,
         maxListed: ctx.maxListed,
+        lattice,
       };
       const rule = { geobox: ctx.geobox, zone: ctx.zone, maxValidScale: ctx.maxValidScale };
       let r0 = rect.r0;
@@ -179,10 +186,21 @@ export class ShardVerifier {
           const candidates: CandidateBlock[] = [];
           for (const p of pieces) {
             const b = await readSourceBlock(p, r0, r1);
-            if (b) candidates.push(b);
+            if (!b) continue;
+            candidates.push(b);
+            const bad = countDefectScales(
+              b.scales,
+              b.zone.r1 - b.zone.r0,
+              b.width,
+              b.zone.c0 - b.colOffsetPx,
+              b.zone.c1 - b.colOffsetPx,
+              ctx.maxValidScale,
+            );
+            if (bad) badScales[b.name] = (badScales[b.name] ?? 0) + bad;
           }
           compareBlock(store, { r0, r1, c0: rect.c0, c1: rect.c1 }, candidates, rule, sink);
         }
+        report.derived = { stats: lattice.partial(), badScales };
       } catch (e) {
         // A tile that validated but then failed to read: the builder could not have used it
         // either (its shard would have crashed), so say so and stop comparing this shard.
@@ -194,6 +212,7 @@ export class ShardVerifier {
           message: (e as Error).message,
         });
         report.counts.unverified += (rect.r1 - r0) * (rect.c1 - rect.c0);
+        report.derived = null;
       }
       return report;
     } finally {

@@ -2,23 +2,33 @@
  * `verify` for one store: recompute the zone plan from BASE (registry or directory walk), check
  * the attributes, array documents and coordinate arrays against it, then compare every shard
  * with its source tiles — in a pool of Web Workers, one shard each at a time, merged in shard
- * order so the report does not depend on scheduling.
+ * order so the report does not depend on scheduling. The workers also re-derive each shard's
+ * statistics and defect-scale counts from the expected pixels; merged in shard order they
+ * must give the store's build-time attributes and `stats/` arrays exactly (derived_checks.ts).
+ * Last, the store's tree must hold nothing the builder would not write (store_objects.ts).
  */
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
+import { SHARD_PX } from "../build/shard_plan.ts";
+import { zoneBandCount } from "../build/bands.ts";
 import { planZones, type ZonePlan } from "../build/zone_plan.ts";
 import { TesseraError } from "../errors.ts";
-import { tilePaths } from "../tiles/layout.ts";
-import { openNpy } from "../tiles/npy.ts";
 import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { listTiles } from "../tiles/tile_list.ts";
 import { FsStore } from "../zarr/fs_store.ts";
+import { CHUNK_MANIFEST_FILE } from "../manifest/manifest.ts";
+import { previewArrayMetadata, pyramidLevels } from "../preview/overviews.ts";
+import { checkDerived, type Derivation, DerivedMerger } from "./derived_checks.ts";
 import {
+  adviceFor,
   emptyCounts,
   mergeShardReports,
+  repairCommand,
   type ShardReport,
+  type StoreOrigin,
   type ValueMismatch,
   type VerifyReport,
 } from "./report.ts";
+import { chunkGrid, findStrayObjects, type ObjectLayout } from "./store_objects.ts";
 import {
   checkArrayDocs,
   checkCoordinates,
@@ -52,6 +62,8 @@ export interface VerifyOptions {
   workers?: number;
   /** How many pixel mismatches (and coordinate mismatches) to list; default 10. */
   maxListed?: number;
+  /** The band count the store was built with `--bands`; default the builder's rule. */
+  bands?: number;
   /** The builder's `max_valid_scale`; default the builder's default. */
   maxValidScale?: number;
   /** Called once the shard list is known. */
@@ -84,15 +96,28 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
   const attrs = group.attributes ?? {};
   const { zone, year } = storeIdentity(storePath, attrs);
   const plan = await zonePlan(opts.base, zone, year, opts.registryDir);
-  const bands = await detectBands(opts.base, plan) ?? (Number(attrs.n_bands) || 0);
+  // The builder's own rule (the count most tiles have, or --bands): an odd tile fails alike.
+  const bands = await zoneBandCount(opts.base, plan, { bands: opts.bands });
   const maxValidScale = opts.maxValidScale ?? DEFAULT_MAX_VALID_SCALE;
 
-  const metadata: ValueMismatch[] = compareAttributes(
-    attrs,
-    expectedAttributes(plan, bands, maxValidScale),
-  );
+  const expected = expectedAttributes(plan, bands, maxValidScale);
+  const metadata: ValueMismatch[] = compareAttributes(attrs, expected);
   const arrays = await checkArrayDocs(store, plan, bands);
   metadata.push(...arrays.mismatches);
+  if (arrays.docs.embeddings) {
+    // The one builder attribute that describes an array rather than the plan.
+    const inner = arrays.docs.embeddings.codecs?.[0]?.configuration?.codecs as
+      | { name?: string }[]
+      | undefined;
+    const want = inner?.some((c) => c.name === "zstd") ? "zstd" : "none";
+    if (attrs.embeddings_compression !== want) {
+      metadata.push({
+        what: "attribute embeddings_compression",
+        expected: want,
+        got: attrs.embeddings_compression ?? null,
+      });
+    }
+  }
   const coords = await checkCoordinates(storePath, plan, bands, maxListed);
   metadata.push(...coords.mismatches);
 
@@ -103,8 +128,9 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     JSON.stringify(sc.shape) === JSON.stringify([H, W]) && sc.data_type === "float32";
   const shards: ShardJob[] = [];
   let reports: ShardReport[] = [];
+  let derivation: Derivation | undefined;
+  const shardPx: [number, number] = emb ? shardShape(emb) : [SHARD_PX, SHARD_PX];
   if (gridOk) {
-    const shardPx = shardShape(emb);
     const ctx: VerifyContext = {
       storePath,
       base: opts.base,
@@ -130,13 +156,20 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
       }
     }
     opts.onPlanned?.(shards.length);
-    reports = await runShards(ctx, shards, opts);
+    const merger = new DerivedMerger(bands);
+    reports = await runShards(ctx, shards, opts, (i, r) => {
+      // Statistics partials leave the report at once: kept, they would grow with the zone.
+      merger.add(i, r.derived);
+      delete r.derived;
+    });
+    derivation = merger.finish(shards.length);
   } else {
     opts.onPlanned?.(0);
   }
 
   const merged = mergeShardReports(reports, maxListed);
-  const failedNames = merged.failedTiles.map((f) => f.tile);
+  // In the builder's order (code-unit sort, build_zone.ts finalise).
+  const failedNames = merged.failedTiles.map((f) => f.tile).sort();
   if (gridOk && JSON.stringify(attrs.failed_tiles ?? []) !== JSON.stringify(failedNames)) {
     metadata.push({
       what: "attribute failed_tiles",
@@ -144,8 +177,45 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
       got: attrs.failed_tiles ?? null,
     });
   }
+  // An unfinished build has no statistics yet (build_complete is reported above).
+  const finished = attrs.build_complete === true;
+  const derivedChecked = finished && derivation !== undefined && derivation.missing === 0;
+  const transform = expected.transform as number[];
+  const derived = derivedChecked
+    ? await checkDerived(
+      storePath,
+      attrs,
+      derivation!,
+      { height: H, width: W, transform },
+      maxListed,
+    )
+    : [];
+
+  const layout = objectLayout(arrays.docs, {
+    height: H,
+    width: W,
+    bands,
+    transform,
+    sampleSize: derivedChecked ? derivation!.stats.priorities.length : undefined,
+    sampleDoc: await readDoc(store, "stats/sample/zarr.json").catch(() => undefined),
+    // `_build` stays while a build is unfinished or when tiles failed; when the pixels were
+    // not compared, which tiles fail is unknown.
+    buildShards: failedNames.length || !finished || !gridOk
+      ? [Math.ceil(H / shardPx[0]), Math.ceil(W / shardPx[1])]
+      : undefined,
+  });
+  const strays = await findStrayObjects(storePath, layout, maxListed);
+
+  const origin: StoreOrigin = {
+    base: opts.base,
+    zone: plan.zone,
+    year: plan.year,
+    outputDir: dirname(storePath.replace(/\/+$/, "")),
+    store: storePath,
+    registryDir: opts.registryDir,
+  };
   const c = merged.counts;
-  return {
+  const partial: Omit<VerifyReport, "advice"> = {
     store: basename(storePath),
     path: storePath,
     base: opts.base,
@@ -160,10 +230,73 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     shardProblems: merged.problems,
     metadata,
     coordinateMismatches: coords.count,
+    derived,
+    derivedChecked,
+    strays: strays.listed,
+    strayCount: strays.count,
     failedTiles: merged.failedTiles,
     pixelsChecked: gridOk,
+    repairCommand: repairCommand(origin),
     ok: gridOk && c.mismatched === 0 && c.unverified === 0 && merged.problems.length === 0 &&
-      metadata.length === 0,
+      metadata.length === 0 && derivedChecked && derived.length === 0 && strays.count === 0,
+  };
+  const rgbBands = attrs.has_rgb_preview === true && Array.isArray(attrs.rgb_bands)
+    ? attrs.rgb_bands as number[]
+    : undefined;
+  const advice = partial.ok
+    ? []
+    : adviceFor(partial, origin, { rgbBands, pca: attrs.has_pca_preview === true });
+  return { ...partial, advice };
+}
+
+/**
+ * What the store may hold: the core arrays and their chunk grids (from the plan's shapes and
+ * the stored chunk shapes), the `stats` group, both previews' levels, and `_build` markers
+ * when tiles failed.
+ */
+function objectLayout(
+  docs: Record<string, NodeDoc | undefined>,
+  g: {
+    height: number;
+    width: number;
+    bands: number;
+    transform: number[];
+    sampleSize?: number;
+    sampleDoc?: NodeDoc;
+    buildShards?: [number, number];
+  },
+): ObjectLayout {
+  const { height: H, width: W, bands: B } = g;
+  const chunkOf = (doc: NodeDoc | undefined, shape: number[]) =>
+    doc?.chunk_grid?.configuration?.chunk_shape ?? shape;
+  const arrays = new Map<string, number[]>();
+  const core: [string, number[]][] = [
+    ["embeddings", [H, W, B]],
+    ["scales", [H, W]],
+    ["northing", [H]],
+    ["easting", [W]],
+    ["band", [B]],
+  ];
+  for (const [name, shape] of core) {
+    arrays.set(name, chunkGrid(shape, chunkOf(docs[name], shape)));
+  }
+  const n = g.sampleSize ?? g.sampleDoc?.shape?.[0] ?? 0;
+  for (
+    const [name, shape] of [["sum", [B]], ["sum_products", [B, B]], ["sample", [n, B]]] as const
+  ) {
+    arrays.set(`stats/${name}`, chunkGrid(shape, shape.map((s) => Math.max(1, s))));
+  }
+  for (const name of ["rgb", "pca_rgb"] as const) {
+    for (const l of pyramidLevels(name, H, W, g.transform)) {
+      const meta = previewArrayMetadata(l.shape[0], l.shape[1], l.level);
+      arrays.set(l.path, chunkGrid(meta.shape, meta.chunk_grid.configuration.chunk_shape));
+    }
+  }
+  return {
+    groups: new Set(["", "stats", "rgb_overviews", "pca_rgb_overviews"]),
+    arrays,
+    rootFiles: new Set([CHUNK_MANIFEST_FILE]),
+    buildShards: g.buildShards,
   };
 }
 
@@ -204,16 +337,6 @@ async function zonePlan(
 }
 
 /** Band count as the builder finds it: from the first tile whose embeddings header reads. */
-async function detectBands(base: string, plan: ZonePlan): Promise<number | undefined> {
-  for (const t of plan.tiles) {
-    try {
-      using npy = await openNpy(tilePaths(base, t).embeddings, { dtype: "int8", ndim: 3 });
-      return npy.shape[2];
-    } catch { /* a broken tile: try the next one */ }
-  }
-  return undefined;
-}
-
 function shardShape(doc: NodeDoc): [number, number] {
   const s = doc.chunk_grid?.configuration?.chunk_shape ?? [];
   return [s[0] || 1, s[1] || 1];
@@ -228,6 +351,7 @@ async function runShards(
   ctx: VerifyContext,
   shards: readonly ShardJob[],
   opts: VerifyOptions,
+  onResult: (index: number, report: ShardReport) => void,
 ): Promise<ShardReport[]> {
   const n = Math.max(1, Math.min(opts.workers ?? 2, shards.length));
   const results: ShardReport[] = new Array(shards.length);
@@ -236,6 +360,7 @@ async function runShards(
     for (let i = 0; i < shards.length; i++) {
       opts.signal?.throwIfAborted();
       results[i] = await v.verify(shards[i].row, shards[i].col, shards[i].tiles);
+      onResult(i, results[i]);
       opts.onShard?.(results[i]);
     }
     return results;
@@ -261,9 +386,11 @@ async function runShards(
           if (m.type === "ready") return give();
           if (m.type === "done") {
             results[m.index] = m.report;
+            onResult(m.index, m.report);
             opts.onShard?.(m.report);
           } else if (m.type === "error") {
             results[m.index] = crashReport(ctx, m.row, m.col, m.message);
+            onResult(m.index, results[m.index]);
             opts.onShard?.(results[m.index]);
           }
           give();
@@ -291,5 +418,6 @@ function crashReport(ctx: VerifyContext, row: number, col: number, message: stri
     mismatches: [],
     problems: [{ row, col, array: "embeddings+scales", kind: "VerifierError", message }],
     failures: [],
+    derived: null,
   };
 }

@@ -115,7 +115,8 @@ export function decodeShardIndex(bytes: Uint8Array, nChunks: number): (ChunkLoca
     throw new TesseraError(
       "BadStore",
       `shard index CRC32C mismatch (stored ${hex(stored)}, computed ${hex(actual)}): ` +
-        "the shard is corrupt or truncated; delete it and rebuild that shard",
+        "the shard is corrupt or truncated; rebuild it with `deno task build … --repair` " +
+        "(deno task verify names the exact command)",
     );
   }
   const wholeShard = payloadEnd > 0;

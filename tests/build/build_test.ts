@@ -15,6 +15,7 @@ import { diffTrees } from "../helpers/store_files.ts";
 
 const BANDS = 8;
 const base = await Deno.makeTempDir({ prefix: "tz-build-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
 const manifest = await generateFixtures({ out: base, tiles: 2, bands: BANDS, defects: true });
 const out = join(base, "zarr");
 const first = await runCli("build", [base, "--workers", "2", "--json"]);

@@ -283,12 +283,12 @@ Deno.test("only utm{ZZ}_{YYYY}.zarr directories are stores; broken ones are repo
   assertEquals(human.stdout.includes("utm30_2024.zarr: 1 shard(s) of 1024 px"), true, human.stdout);
 });
 
-Deno.test("an empty folder gets an empty list; a missing one is bad usage (exit 2)", async () => {
+Deno.test("an empty folder is nothing to do (exit 1, nothing written); a missing one is bad usage (exit 2)", async () => {
   const empty = join(tmp, "empty");
   await Deno.mkdir(empty);
   const r = await runCli("manifest", [empty]);
-  assertEquals(r.code, 0, r.stderr);
-  assertEquals(await Deno.readTextFile(join(empty, STORES_FILE)), "[]\n");
+  assertEquals(r.code, 1, r.stderr);
+  assertEquals(await Deno.stat(join(empty, STORES_FILE)).then(() => true, () => false), false);
   const missing = await runCli("manifest", [join(tmp, "nope")]);
   assertEquals(missing.code, 2);
   assertEquals(missing.stderr.includes("not a directory"), true, missing.stderr);

@@ -15,6 +15,12 @@ export const BANDS = 8;
 /** Generates the sample dataset (tiles: 2, 8 bands) and builds every zone store. */
 export async function buildSample(): Promise<{ base: string; zarr: string }> {
   const base = await Deno.makeTempDir({ prefix: "tz-read-" });
+  // Removed when the test file ends, however it ends (a filtered run skips any last test).
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(base, { recursive: true });
+    } catch { /* already removed */ }
+  });
   await generateFixtures({ out: base, tiles: 2, bands: BANDS });
   const r = await runCli("build", [base, "--workers", "2", "--json"]);
   if (r.code !== 0) throw new Error(`build failed (${r.code}):\n${r.stderr}`);

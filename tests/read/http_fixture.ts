@@ -24,6 +24,8 @@ export interface FixtureBehaviour {
   delayMs?: number;
   /** Do not answer the next N requests until the server closes. */
   hangNext?: number;
+  /** Hold every request until `release()` (or close): a client's in-flight set, frozen. */
+  hold?: boolean;
   /** Answer ranged requests with the whole file and 200, as some servers do. */
   ignoreRange?: boolean;
 }
@@ -38,6 +40,10 @@ export interface FixtureServer {
   requests(): number;
   bytes(): number;
   reset(): void;
+  /** Requests being held by `hold` right now. */
+  held(): number;
+  /** Lets every request held by `hold` go on. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +62,7 @@ export function serveFixture(root: string, behaviour: FixtureBehaviour = {}): Fi
   const state = { behaviour };
   // Responses being held back (hung or delayed); close() lets them all go.
   const held = new Set<() => void>();
+  const parked = new Set<() => void>();
   const handler = async (req: Request): Promise<Response> => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     const range = req.headers.get("Range");
@@ -80,6 +87,17 @@ export function serveFixture(root: string, behaviour: FixtureBehaviour = {}): Fi
     if ((b.failNext ?? 0) > 0) {
       b.failNext!--;
       return answer(b.failStatus ?? 503, new TextEncoder().encode("try again"), {});
+    }
+    if (b.hold) {
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          parked.delete(go);
+          held.delete(go);
+          resolve();
+        };
+        parked.add(go);
+        held.add(go);
+      });
     }
     if (b.delayMs) {
       await new Promise<void>((resolve) => {
@@ -152,6 +170,10 @@ export function serveFixture(root: string, behaviour: FixtureBehaviour = {}): Fi
     bytes: () => log.slice(since).reduce((s, e) => s + e.bytes, 0),
     reset: () => {
       since = log.length;
+    },
+    held: () => parked.size,
+    release: () => {
+      for (const go of [...parked]) go();
     },
     close: () => {
       for (const release of held) release();

@@ -33,6 +33,11 @@ const ZONES = plans.map((p) => p.zone);
 
 // Directories tests may damage (hard-linked copies) live under one root, also served over HTTP.
 const work = await Deno.makeTempDir({ prefix: "tz-read-work-" });
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(work, { recursive: true });
+  } catch { /* removed by the last test */ }
+});
 const http = await serveDir(zarrDir);
 // `tasks/serve.ts` writes _stores.json on start; the fixture server does not.
 if (http.kind === "fixture") {
@@ -588,21 +593,33 @@ Deno.test({
     const slow = serveFixture(zarrDir);
     try {
       const store = await openZoneStore(slow.url + storeName(37, YEAR), { concurrency: 4 });
-      slow.behaviour = { delayMs: 150 };
+      // The server holds every request: once four (the concurrency) are held, the client has
+      // nothing else in flight, so what the server sees after the abort is exact, not a race.
+      slow.behaviour = { hold: true };
+      slow.reset();
       const c = new AbortController();
       const [minE, minN, maxE, maxN] = geoboxBounds(store.geobox);
       const read = readRegion(store, [minE, minN, maxE, maxN], {
         crs: store.crs,
         signal: c.signal,
       });
-      await new Promise((r) => setTimeout(r, 200));
-      const before = slow.requests();
-      const t0 = performance.now();
+      for (let i = 0; slow.held() < 4; i++) {
+        if (i > 3000) throw new Error(`only ${slow.held()} requests reached the server`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assertEquals(slow.requests(), 4);
       c.abort();
+      // It rejects while its four requests are still held: it did not wait for them.
       await assertRejectsKind(() => read, "AbortError");
-      assertEquals(performance.now() - t0 < 300, true);
-      await new Promise((r) => setTimeout(r, 400));
-      assertEquals(slow.requests(), before, "requests sent after the abort");
+      assertEquals(slow.held(), 4);
+      slow.behaviour = {};
+      slow.release();
+      // Let the held answers go out; an aborted read must not send anything after them.
+      while (slow.log.slice(-4).some((e) => e.status === 0)) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      assertEquals(slow.requests(), 4, "requests sent after the abort");
       // A point read aborted while waiting for its index.
       const c2 = new AbortController();
       const p = readPoint(store, 36.87, -0.06, { signal: c2.signal });

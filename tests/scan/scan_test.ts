@@ -216,14 +216,23 @@ Deno.test("scan CLI on generated datasets", async (t) => {
     });
 
     await t.step(
-      "without a registry the walk is used and skipped tiles fail the scan",
+      "without a registry the walk lists broken tiles too: the same problems, once each",
       async () => {
+        const withRegistry = (await scanJson(broken)).report;
         await Deno.remove(join(broken, "registry.parquet"));
         const { code, report } = await scanJson(broken);
         assertEquals(code, 1);
         assertEquals(report.source, "directory walk");
+        // The tile with no scales file is a tile of the walk, reported by name, not skipped.
+        assertDeepEquals(report.skipped, []);
         const d = brokenManifest.defects.find((x) => x.kind === "missing-scales")!;
-        assertEquals(report.skipped.some((s) => s.path.endsWith(tileName(d.lonI, d.latI))), true);
+        const missing = report.problems.filter((p) => p.tile === tileName(d.lonI, d.latI));
+        assertDeepEquals(missing.map((p) => [p.kind, p.path.endsWith("_scales.npy")]), [
+          ["MissingFile", true],
+        ]);
+        assertEquals(report.totalTiles, withRegistry.totalTiles);
+        assertDeepEquals(report.problems, withRegistry.problems);
+        assertDeepEquals(report.mismatches, withRegistry.mismatches);
       },
     );
   } finally {

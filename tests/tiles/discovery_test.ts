@@ -1,7 +1,8 @@
 /**
  * Tests for directory discovery and `listTiles`: real tile directories in a temp dir (dummy
- * .npy files; content is irrelevant here), skipped entries with reasons, and the same list and
- * order from the registry and from the directory walk.
+ * .npy files; content is irrelevant here), badly named directories skipped with reasons, tiles
+ * with broken files listed (they fail by name when read), and the same list and order from
+ * the registry and from the directory walk.
  */
 import { withTmp as withTmpDir } from "../helpers/env.ts";
 import { join } from "node:path";
@@ -57,13 +58,31 @@ const GOOD: TileRef[] = [
   tileRef(2023, -5, -5),
 ];
 
-/** A year directory with good tiles and every kind of thing to skip. */
+/** Correctly named tile directories whose files are missing, empty or not regular files. */
+const BROKEN: TileRef[] = [
+  tileRef(2024, 25, 5145), // dir without .npy
+  tileRef(2024, 35, 5145), // empty .npy
+  tileRef(2024, 45, 5145), // no scales
+  tileRef(2024, 55, 5145), // empty scales
+  tileRef(2024, 65, 5145), // .npy is a directory
+  tileRef(2024, 75, 5145), // scales is a symlink to /dev/zero
+  tileRef(2024, 85, 5145), // empty directory
+  tileRef(2024, 95, 5145), // a dangling symlink named like a tile
+];
+
+/** A year directory with good tiles, broken ones and every kind of thing to skip. */
 async function makeTree(base: string): Promise<void> {
   for (const t of GOOD) await makeTile(base, t);
-  await makeTile(base, tileRef(2024, 25, 5145), { npy: false }); // dir without .npy
-  await makeTile(base, tileRef(2024, 35, 5145), { npy: 0 }); // empty .npy
-  await makeTile(base, tileRef(2024, 45, 5145), { scales: false }); // no scales
-  await makeTile(base, tileRef(2024, 55, 5145), { scales: 0 }); // empty scales
+  await makeTile(base, BROKEN[0], { npy: false });
+  await makeTile(base, BROKEN[1], { npy: 0 });
+  await makeTile(base, BROKEN[2], { scales: false });
+  await makeTile(base, BROKEN[3], { scales: 0 });
+  await makeTile(base, BROKEN[4], { npy: false });
+  await Deno.mkdir(tilePaths(base, BROKEN[4]).embeddings);
+  await makeTile(base, BROKEN[5], { scales: false });
+  await Deno.symlink("/dev/zero", tilePaths(base, BROKEN[5]).scales);
+  await Deno.mkdir(tilePaths(base, BROKEN[6]).dir);
+  await Deno.symlink(join(base, "unmounted"), tilePaths(base, BROKEN[7]).dir);
   const y = join(base, EMBEDDINGS_DIR, "2024");
   await Deno.mkdir(join(y, "grid_0.1_51.45")); // one decimal: bad name
   await Deno.mkdir(join(y, "grid_0.10_51.45")); // off the centre grid
@@ -75,36 +94,35 @@ async function makeTree(base: string): Promise<void> {
 const sorted = (tiles: TileRef[]) =>
   [...tiles].sort((a, b) => a.year - b.year || a.latI - b.latI || a.lonI - b.lonI);
 
-Deno.test("discoverTiles lists usable tiles in registry order and reports the rest", async () => {
+Deno.test("discoverTiles lists every tile-named entry in registry order, skips bad names", async () => {
   await withTmp(async (base) => {
     await makeTree(base);
     assertDeepEquals(await discoverYears(base), [2023, 2024]);
 
+    // Broken tiles are tiles: build and verify fail them by name when they open them.
     const { tiles, skipped } = await discoverTiles(base, { year: 2024 });
-    assertDeepEquals(tiles, sorted(GOOD.filter((t) => t.year === 2024)));
+    assertDeepEquals(tiles, sorted([...GOOD.filter((t) => t.year === 2024), ...BROKEN]));
     const y = join(base, EMBEDDINGS_DIR, "2024");
     const reasons = Object.fromEntries(skipped.map((s) => [s.path.slice(y.length + 1), s.reason]));
-    assertDeepEquals(Object.keys(reasons).sort(), [
-      "grid_0.10_51.45",
-      "grid_0.1_51.45",
-      "grid_0.25_51.45",
-      "grid_0.35_51.45",
-      "grid_0.45_51.45",
-      "grid_0.55_51.45",
-      "tmp",
-    ]);
-    assertEquals(reasons["grid_0.25_51.45"], "missing grid_0.25_51.45.npy");
-    assertEquals(reasons["grid_0.35_51.45"], "grid_0.35_51.45.npy is empty (0 bytes)");
-    assertEquals(reasons["grid_0.45_51.45"], "missing grid_0.45_51.45_scales.npy");
-    assertEquals(reasons["grid_0.55_51.45"], "grid_0.55_51.45_scales.npy is empty (0 bytes)");
+    assertDeepEquals(Object.keys(reasons).sort(), ["grid_0.10_51.45", "grid_0.1_51.45", "tmp"]);
     for (const k of ["grid_0.1_51.45", "grid_0.10_51.45", "tmp"]) {
       if (!reasons[k].includes("not a tile name")) throw new Error(`${k}: ${reasons[k]}`);
     }
 
     const all = await discoverTiles(base);
-    assertDeepEquals(all.tiles, sorted(GOOD));
-    assertEquals(all.skipped.length, 7);
+    assertDeepEquals(all.tiles, sorted([...GOOD, ...BROKEN]));
+    assertEquals(all.skipped.length, 3);
     assertDeepEquals(await discoverTiles(base, { year: 2019 }), { tiles: [], skipped: [] });
+  });
+});
+
+Deno.test("the walk opens no tile file: a FIFO in a tile directory cannot block it", async () => {
+  await withTmp(async (base) => {
+    const t = tileRef(2024, 15, 5145);
+    await makeTile(base, t, { scales: false });
+    const r = await new Deno.Command("mkfifo", { args: [tilePaths(base, t).scales] }).output();
+    assertEquals(r.success, true);
+    assertDeepEquals((await discoverTiles(base, { year: 2024 })).tiles, [t]);
   });
 });
 
@@ -131,12 +149,14 @@ Deno.test("registry and directory walk give the same list and order", async () =
   await withTmp(async (root) => {
     const base = join(root, "v1", "tiles");
     await makeTree(base);
-    // Scan every candidate directory, including the ones with missing or empty files.
-    const candidates = [
-      ...GOOD,
-      ...[25, 35, 45, 55].map((lonI) => tileRef(2024, lonI, 5145)),
-    ];
-    const rows = await Promise.all(candidates.map((t) => scanRow(base, t)));
+    // A registry of the published tiles: every tile directory, broken ones included (their
+    // rows have real sizes, as a scan made before the files broke would record).
+    const candidates = [...GOOD, ...BROKEN];
+    const rows = await Promise.all(candidates.map(async (t) => ({
+      ...(await scanRow(base, t)),
+      fileSize: 1,
+      scalesSize: 1,
+    })));
 
     for (const year of [2023, 2024]) {
       const dirList = await listTiles(base, { year });
@@ -150,9 +170,29 @@ Deno.test("registry and directory walk give the same list and order", async () =
       assertEquals(regList.registryPath, join(root, "registry.parquet"));
       assertDeepEquals(regList.skipped, []);
       assertDeepEquals(regList.tiles, dirList.tiles);
-      assertDeepEquals(regList.tiles, sorted(GOOD.filter((t) => t.year === year)));
+      assertDeepEquals(
+        regList.tiles,
+        sorted([...GOOD, ...BROKEN].filter((t) => t.year === year)),
+      );
       await Deno.remove(join(root, "registry.parquet"));
     }
+  });
+});
+
+Deno.test("a registry row with size 0 is not a tile; the walk lists its directory", async () => {
+  await withTmp(async (base) => {
+    await makeTree(base);
+    // What scan records for the tree: 0 for a missing or empty file. The registry rule
+    // (file_size > 0, scales_size > 0) drops those rows; the walk keeps every tile directory
+    // so that its broken files fail by name instead of vanishing.
+    const rows = await Promise.all([...GOOD, ...BROKEN].map((t) => scanRow(base, t)));
+    await writeRegistry(join(base, "registry.parquet"), rows);
+    const reg = await listTiles(base, { year: 2024 });
+    const published = rows.filter((r) => r.year === 2024 && r.fileSize > 0 && r.scalesSize > 0);
+    assertDeepEquals(reg.tiles, sorted(published.map((r) => tileRef(r.year, r.lonI, r.latI))));
+    assertEquals(reg.tiles.length < 6 + BROKEN.length, true);
+    const dir = await discoverTiles(base, { year: 2024 });
+    assertEquals(dir.tiles.length, 6 + BROKEN.length);
   });
 });
 
@@ -179,6 +219,7 @@ Deno.test("listTiles: explicit registryDir, missing registry there, zones filter
       tileRef(2024, 17995, -1505),
       tileRef(2024, 15, -5),
       tileRef(2024, 15, 5145),
+      ...BROKEN, // zone 31, lat 51.45, east of 0.15
       tileRef(2024, -17995, 6505),
     ]);
     assertEquals(z.zoneFilteredOut, 2);

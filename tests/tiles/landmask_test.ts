@@ -346,3 +346,33 @@ Deno.test("writer refuses data that does not fill width × height", async () => 
     "BadArgument",
   );
 });
+
+Deno.test("a 3-band landmask opens with bands = 3 and reads band 1 (GDAL agrees)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const m = tileMask(0.15, 52.25, 11);
+    const rgb = new Uint8Array(m.data.length * 3);
+    for (let i = 0; i < m.data.length; i++) rgb.set([m.data[i], 255 - m.data[i], 7], 3 * i);
+    for (const compress of ["deflate", "none"] as const) {
+      const path = join(dir, `rgb_${compress}.tiff`);
+      await writeLandmaskTiff(path, { ...m, data: rgb, bands: 3, compress });
+      const mask = await openLandmask(path);
+      assertEquals(mask.bands, 3);
+      assertBytesEqual(await mask.readWindow(0, m.height, 0, m.width), m.data, compress);
+      mask.close();
+      if (HAVE_GDAL) {
+        const info = await run("gdalinfo", ["-json", path]);
+        assertEquals(JSON.parse(info.out).bands.length, 3, info.out);
+      }
+    }
+    const single = join(dir, "one.tiff");
+    await writeLandmaskTiff(single, m);
+    assertEquals((await openLandmask(single)).bands, 1);
+    await assertRejectsKind(
+      () => encodeLandmaskTiff({ ...m, data: m.data, bands: 3 }),
+      "BadArgument",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

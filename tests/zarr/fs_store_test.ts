@@ -8,7 +8,7 @@ import { fsReadable, FsStore } from "../../lib/zarr/fs_store.ts";
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
 async function withStore(f: (store: FsStore, dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "fs_store_test_" });
+  const dir = await Deno.makeTempDir({ prefix: "tz-fs-store-test-" });
   try {
     await f(new FsStore(dir), dir);
   } finally {

@@ -109,7 +109,7 @@ async function buildStore(dir: string, compressEmbeddings: boolean): Promise<str
 for (const compressEmbeddings of [false, true]) {
   const codec = compressEmbeddings ? "zstd" : "raw";
   Deno.test(`store round trip through zarrita (embeddings ${codec})`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: "zarr_roundtrip_" });
+    const dir = await Deno.makeTempDir({ prefix: "tz-zarr-roundtrip-" });
     try {
       const written = await buildStore(dir, compressEmbeddings);
 
