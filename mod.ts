@@ -67,14 +67,14 @@ export { discoverTiles, discoverYears } from "./lib/tiles/discovery.ts";
 export { listTiles, type TileList } from "./lib/tiles/tile_list.ts";
 
 // Planning and building
-export { planZones, storeName, type ZonePlan } from "./lib/build/zone_plan.ts";
-export { planShards, SHARD_PX, type ShardJob } from "./lib/build/shard_plan.ts";
-export { type BuildOptions, buildZone, type ZoneBuildResult } from "./lib/build/build_zone.ts";
+export { planZones, storeName, type ZonePlan } from "./lib/plan/zone_plan.ts";
+export { planShards, SHARD_PX, type ShardJob } from "./lib/plan/shard_plan.ts";
+export { type BuildOptions, buildZone, type ZoneBuildResult } from "./lib/builder/build_zone.ts";
 
 // Scanning and sample data
 export { type ScanReport, scanTiles } from "./lib/scan/scan.ts";
 export { listDatasetTiles } from "./lib/scan/dataset_tiles.ts";
-export { type FixtureOptions, generateFixtures } from "./lib/fixtures/generate.ts";
+export { type FixtureOptions, generateFixtures } from "./lib/sample_data/generate.ts";
 export { defaultOutputDir, resolveBase, SAMPLE_DIR } from "./lib/data_location.ts";
 
 // Manifests and serving
@@ -108,7 +108,7 @@ export {
 } from "./lib/verify/report.ts";
 
 // Jupyter display of zone plans
-export { displayZonePlan, displayZonePlans, zonePlanHtml } from "./lib/build/zone_plan_display.ts";
+export { displayZonePlan, displayZonePlans, zonePlanHtml } from "./lib/plan/display.ts";
 
 // Reading stores: regions, points and probes, local or over HTTP
 export {

@@ -13,9 +13,9 @@
 import { benchSection, writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { planShards } from "../lib/build/shard_plan.ts";
-import { planZones } from "../lib/build/zone_plan.ts";
-import { generateFixtures, readFixtureManifest } from "../lib/fixtures/generate.ts";
+import { planShards } from "../lib/plan/shard_plan.ts";
+import { planZones } from "../lib/plan/zone_plan.ts";
+import { generateFixtures, readFixtureManifest } from "../lib/sample_data/generate.ts";
 import { tilePaths } from "../lib/tiles/layout.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 

@@ -6,10 +6,10 @@
  *   deno run -A --cpu-prof --cpu-prof-dir=/tmp/tz-prof bench/build_profile.ts [--zone 31] [--shards N] [--compress zstd]
  */
 import { parseArgs } from "node:util";
-import { planShards } from "../lib/build/shard_plan.ts";
-import { ShardWriter, shardWriterInit } from "../lib/build/shard_writer.ts";
-import { planZones } from "../lib/build/zone_plan.ts";
-import type { StoreInfo } from "../lib/build/zone_store.ts";
+import { planShards } from "../lib/plan/shard_plan.ts";
+import { ShardWriter, shardWriterInit } from "../lib/builder/shard_writer.ts";
+import { planZones } from "../lib/plan/zone_plan.ts";
+import type { StoreInfo } from "../lib/builder/zone_store.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the synthetic world field (lib/fixtures/landscape.ts) at tile size: samples
+ * Benchmark of the synthetic world field (lib/sample_data/landscape.ts) at tile size: samples
  * 1100 × 1100 points × 128 bands (one 155 MB tile) on one core and prints seconds and Mpx/s,
  * against a baseline measured in the same run: a plain JS loop that only writes the same
  * number of int8 values (the floor for any generator that fills the buffer from JS).
@@ -8,7 +8,7 @@
  *        [--lon 0.15] [--lat 51.55]
  */
 import { parseArgs } from "node:util";
-import { sampleLandscape } from "../lib/fixtures/landscape.ts";
+import { sampleLandscape } from "../lib/sample_data/landscape.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,

@@ -1,5 +1,5 @@
 /**
- * Renders the synthetic world field (lib/fixtures/landscape.ts) as a PNG so a person can judge
+ * Renders the synthetic world field (lib/sample_data/landscape.ts) as a PNG so a person can judge
  * whether it looks like a land-cover map: bands 0, 1, 2 of the dequantised embeddings as RGB
  * with a per-band p2–p98 stretch, over a 0.2° × 0.1° area at about 20 m per pixel.
  *
@@ -10,7 +10,7 @@
  */
 import { encodePng } from "../lib/preview/png.ts";
 import { parseArgs } from "node:util";
-import { sampleLandscape } from "../lib/fixtures/landscape.ts";
+import { sampleLandscape } from "../lib/sample_data/landscape.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,

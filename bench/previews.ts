@@ -14,7 +14,7 @@
 import { benchSection, writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generateFixtures, readFixtureManifest } from "../lib/fixtures/generate.ts";
+import { generateFixtures, readFixtureManifest } from "../lib/sample_data/generate.ts";
 import type { PreviewResult } from "../lib/preview/preview_pass.ts";
 
 const ROOT = "/tmp/tz-bench-previews";

@@ -14,8 +14,8 @@
 import { writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { storeName } from "../lib/build/zone_plan.ts";
-import { generateFixtures, readFixtureManifest } from "../lib/fixtures/generate.ts";
+import { storeName } from "../lib/plan/zone_plan.ts";
+import { generateFixtures, readFixtureManifest } from "../lib/sample_data/generate.ts";
 import { geoboxBounds } from "../lib/grid/geobox.ts";
 import { utmInverse } from "../lib/grid/utm.ts";
 import { Limiter } from "../lib/read/limiter.ts";

@@ -13,14 +13,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NothingSelected } from "./cli/args.ts";
 import { progress } from "./cli/progress.ts";
-import { processAlive } from "./build/lock.ts";
+import { processAlive } from "./store/lock.ts";
 import { TesseraError } from "./errors.ts";
 import {
   FIXTURE_FORMAT_VERSION,
   type FixtureOptions,
   generateFixtures,
   readFixtureManifest,
-} from "./fixtures/generate.ts";
+} from "./sample_data/generate.ts";
 import { utmZoneOfLonI } from "./grid/zone.ts";
 import { listDatasetTiles } from "./scan/dataset_tiles.ts";
 import { EMBEDDINGS_DIR } from "./tiles/layout.ts";

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { storeName } from "./build/zone_plan.ts";
+import { storeName } from "./plan/zone_plan.ts";
 import { TesseraError } from "./errors.ts";
 import {
   defaultOutputDir,
@@ -19,7 +19,7 @@ import {
   sampleLocation,
   withSampleLock,
 } from "./data_location.ts";
-import { readFixtureManifest } from "./fixtures/generate.ts";
+import { readFixtureManifest } from "./sample_data/generate.ts";
 
 const BUILD_TASK = fileURLToPath(new URL("../tasks/build.ts", import.meta.url));
 

@@ -10,12 +10,12 @@ import {
   inspectStore,
   storeMode,
   type ZoneBuildResult,
-} from "../lib/build/build_zone.ts";
-import { acquireStoreLocks } from "../lib/build/lock.ts";
+} from "../lib/builder/build_zone.ts";
+import { acquireStoreLocks } from "../lib/store/lock.ts";
 import { onInterrupt, resumeCommand, SIGNAL_EXIT } from "../lib/cli/interrupt.ts";
 import { join } from "node:path";
-import { planZones, storeName } from "../lib/build/zone_plan.ts";
-import { planShards } from "../lib/build/shard_plan.ts";
+import { planZones, storeName } from "../lib/plan/zone_plan.ts";
+import { planShards } from "../lib/plan/shard_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";

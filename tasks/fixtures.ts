@@ -3,8 +3,8 @@ import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/a
 import { checkOutputDir } from "../lib/cli/paths.ts";
 import { progress } from "../lib/cli/progress.ts";
 import { SAMPLE_DIR, sampleLocation } from "../lib/data_location.ts";
-import { generateFixtures } from "../lib/fixtures/generate.ts";
-import { TILE_GROUPS } from "../lib/fixtures/groups.ts";
+import { generateFixtures } from "../lib/sample_data/generate.ts";
+import { TILE_GROUPS } from "../lib/sample_data/groups.ts";
 
 const USAGE = `
 deno task fixtures [OUT] [options]

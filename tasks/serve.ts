@@ -5,7 +5,7 @@ import { TesseraError } from "../lib/errors.ts";
 import { formatManifestReport, writeManifests } from "../lib/manifest/manifest.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
 import { openBrowser, startServer } from "../lib/serve/server.ts";
-import { ensureViewerBuilt } from "../viewer/build.ts";
+import { ensureViewerBuilt } from "../viewer/bundle.ts";
 
 const USAGE = `
 deno task serve [DIR] [options]

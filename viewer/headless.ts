@@ -9,7 +9,7 @@
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { fileURLToPath } from "node:url";
-import { ensureViewerBuilt } from "./build.ts";
+import { ensureViewerBuilt } from "./bundle.ts";
 import { startDevServer } from "./dev_server.ts";
 import type { Viewer, ViewerStats } from "./src/app.ts";
 

@@ -4,7 +4,7 @@
  * by the normal `finally` paths — so the task can say what was finished and how to continue.
  * A second signal stops at once (removing this process's lock files on the way out).
  */
-import { releaseHeldLocksSync } from "../build/lock.ts";
+import { releaseHeldLocksSync } from "../store/lock.ts";
 import { TesseraError } from "../errors.ts";
 
 /** Exit codes of a process stopped by a signal, as a shell reports them (128 + signal number). */

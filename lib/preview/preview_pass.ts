@@ -10,7 +10,7 @@
  * uninterrupted run.
  */
 import { basename, join } from "node:path";
-import { acquireStoreLock } from "../build/lock.ts";
+import { acquireStoreLock } from "../store/lock.ts";
 import type { Progress } from "../cli/progress.ts";
 import { TesseraError } from "../errors.ts";
 import { FsStore } from "../zarr/fs_store.ts";

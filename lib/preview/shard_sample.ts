@@ -6,7 +6,7 @@
  * the sums cover that 64-px lattice instead of the build's 16-px one.
  */
 import { join } from "node:path";
-import { encodeStats, pixelPriority, SAMPLE_STEP_PX, type StatsPartial } from "../build/stats.ts";
+import { encodeStats, pixelPriority, SAMPLE_STEP_PX, type StatsPartial } from "../builder/stats.ts";
 import { TesseraError } from "../errors.ts";
 import { decodeChunk } from "../zarr/codecs.ts";
 import { type ArrayLayout, chunkKey } from "../zarr/metadata.ts";

@@ -11,7 +11,7 @@ import {
   mergeStats,
   SAMPLE_SIZE,
   type StatsPartial,
-} from "../build/stats.ts";
+} from "../builder/stats.ts";
 import { TesseraError } from "../errors.ts";
 import { decodeChunk } from "../zarr/codecs.ts";
 import { typedArray } from "../zarr/dtype.ts";

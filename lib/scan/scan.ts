@@ -3,7 +3,7 @@
  * edges, computed-grid vs landmask mismatches and broken files. Planning is pure and fast;
  * file checks read only headers.
  */
-import { planZones, storeName, type ZonePlan } from "../build/zone_plan.ts";
+import { planZones, storeName, type ZonePlan } from "../plan/zone_plan.ts";
 import { straddlesZoneBoundary, touchesZoneEdge } from "../grid/zone.ts";
 import { tileName } from "../tiles/layout.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";

@@ -87,7 +87,7 @@ export function checkScalesShape(scales: NpyFile, grid: GeoBox): void {
 
 /**
  * Throws ShapeMismatch naming the file, its band count and the zone's, unless the embeddings
- * have `bands` bands (the zone's count: lib/build/bands.ts).
+ * have `bands` bands (the zone's count: lib/tiles/band_count.ts).
  */
 export function checkBands(emb: NpyFile, bands: number): void {
   const b = emb.shape[2];

@@ -7,9 +7,9 @@
  * `multiscales`), without re-deriving any preview pixel.
  */
 import * as zarr from "zarrita";
-import { emptyStats, mergeStats, SAMPLE_STEP_PX, STATS_STEP_PX } from "../build/stats.ts";
-import type { StatsPartial } from "../build/stats.ts";
-import { bandPercentiles } from "../build/zone_store.ts";
+import { emptyStats, mergeStats, SAMPLE_STEP_PX, STATS_STEP_PX } from "../builder/stats.ts";
+import type { StatsPartial } from "../builder/stats.ts";
+import { bandPercentiles } from "../builder/zone_store.ts";
 import { previewArrayMetadata, type PreviewName, pyramidLevels } from "../preview/overviews.ts";
 import { pcaBasis, type PcaInput } from "../preview/pca.ts";
 import { pcaAttributes } from "../preview/pca_pass.ts";

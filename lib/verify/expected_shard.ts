@@ -2,7 +2,7 @@
  * The heart of `verify`, pure: for every pixel of a block, which source tile owns it under the
  * compositing rule (SPEC §3.4, §4.3), and whether the store holds exactly that tile's values.
  *
- * Written independently of the builder's compositor (lib/build/composite.ts paints tiles in
+ * Written independently of the builder's compositor (lib/builder/composite.ts paints tiles in
  * registry order with per-pixel priority classes); here each pixel instead *selects* its owner
  * from the candidates that cover it:
  *

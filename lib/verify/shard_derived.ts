@@ -7,7 +7,7 @@
  * The statistics must come out bit-identical to the builder's, so the order of the float
  * additions is part of the contract: valid lattice pixels of a shard are added one by one in
  * row-major order, each band's sum and each band-pair product in turn, starting from zero
- * (lib/build/stats.ts `shardStats` adds four pixels per pass, but evaluates each accumulator
+ * (lib/builder/stats.ts `shardStats` adds four pixels per pass, but evaluates each accumulator
  * left to right, which is the same sequence of roundings). Shard partials are then merged in
  * shard order with the builder's `mergeStats` (derived_checks.ts).
  */
@@ -17,7 +17,7 @@ import {
   SAMPLE_STEP_PX,
   STATS_STEP_PX,
   type StatsPartial,
-} from "../build/stats.ts";
+} from "../builder/stats.ts";
 
 /** One shard's re-derived build-time values, posted back by a verifier with its report. */
 export interface ShardDerived {

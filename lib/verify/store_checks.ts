@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import * as zarr from "zarrita";
-import type { ZonePlan } from "../build/zone_plan.ts";
+import type { ZonePlan } from "../plan/zone_plan.ts";
 import { TesseraError } from "../errors.ts";
 import { utmWkt } from "../grid/crs.ts";
 import { storeEpsg } from "../grid/zone.ts";

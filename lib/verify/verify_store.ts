@@ -8,9 +8,9 @@
  * Last, the store's tree must hold nothing the builder would not write (store_objects.ts).
  */
 import { basename, dirname } from "node:path";
-import { SHARD_PX } from "../build/shard_plan.ts";
-import { zoneBandCount } from "../build/bands.ts";
-import { planZones, type ZonePlan } from "../build/zone_plan.ts";
+import { SHARD_PX } from "../plan/shard_plan.ts";
+import { zoneBandCount } from "../tiles/band_count.ts";
+import { planZones, type ZonePlan } from "../plan/zone_plan.ts";
 import { TesseraError } from "../errors.ts";
 import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { listTiles } from "../tiles/tile_list.ts";

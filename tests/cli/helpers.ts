@@ -3,7 +3,7 @@
  * bands — a second to make) and, when asked, its built stores, inside a caller's temp dir.
  */
 import { join } from "node:path";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { type CliResult, REPO, runCli } from "../helpers/cli.ts";
 
 /** A dataset under `dir/ds` and, with `stores`, its zone stores in `dir/ds/zarr`. */

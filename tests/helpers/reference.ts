@@ -3,7 +3,7 @@
  * §4.3) for tests: whole tiles in memory, one pixel at a time, no shards. The builder's
  * output must equal this exactly.
  */
-import type { ZonePlan } from "../../lib/build/zone_plan.ts";
+import type { ZonePlan } from "../../lib/plan/zone_plan.ts";
 import { utmInverse } from "../../lib/grid/utm.ts";
 import { openLandmask } from "../../lib/tiles/landmask.ts";
 import { tileName, tilePaths } from "../../lib/tiles/layout.ts";

@@ -1,6 +1,6 @@
-/** Rich display of zone plans (lib/build/zone_plan_display.ts), checked outside a kernel. */
-import { displayZonePlan, displayZonePlans } from "../../lib/build/zone_plan_display.ts";
-import { planZones } from "../../lib/build/zone_plan.ts";
+/** Rich display of zone plans (lib/plan/display.ts), checked outside a kernel. */
+import { displayZonePlan, displayZonePlans } from "../../lib/plan/display.ts";
+import { planZones } from "../../lib/plan/zone_plan.ts";
 import { tileRef } from "../../lib/tiles/tile_ref.ts";
 import { assertEquals } from "../assert.ts";
 

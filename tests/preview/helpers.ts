@@ -6,7 +6,7 @@
 import * as zarr from "zarrita";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FixtureOptions, generateFixtures } from "../../lib/fixtures/generate.ts";
+import { type FixtureOptions, generateFixtures } from "../../lib/sample_data/generate.ts";
 import { fsReadable } from "../../lib/zarr/fs_store.ts";
 import { runCli } from "../helpers/cli.ts";
 

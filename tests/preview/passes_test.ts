@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { assertClose, assertEquals } from "../assert.ts";
-import { BAD_SCALE_BLOCKS } from "../../lib/fixtures/defects.ts";
-import { planZones } from "../../lib/build/zone_plan.ts";
+import { BAD_SCALE_BLOCKS } from "../../lib/sample_data/defects.ts";
+import { planZones } from "../../lib/plan/zone_plan.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { pcaFromAttributes } from "../../lib/preview/pca_pass.ts";
 import type { LevelInfo } from "../../lib/preview/overviews.ts";

@@ -5,7 +5,7 @@
  * and bytes, and hard-linked store copies that tests may damage.
  */
 import { dirname, join, relative } from "node:path";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { REPO, runCli } from "../helpers/cli.ts";
 import { serveFixture } from "./http_fixture.ts";
 

@@ -8,7 +8,7 @@
 import * as zarr from "zarrita";
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { planZones, storeName, type ZonePlan } from "../../lib/build/zone_plan.ts";
+import { planZones, storeName, type ZonePlan } from "../../lib/plan/zone_plan.ts";
 import { utmForward, utmInverse } from "../../lib/grid/utm.ts";
 import { geoboxBounds } from "../../lib/grid/geobox.ts";
 import { openLandmask } from "../../lib/tiles/landmask.ts";

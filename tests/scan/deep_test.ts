@@ -1,6 +1,6 @@
 import { assertEquals } from "../assert.ts";
 import { countScales } from "../../lib/scan/check_tile.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 

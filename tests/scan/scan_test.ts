@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { type FixtureManifest, generateFixtures } from "../../lib/fixtures/generate.ts";
-import type { DefectKind } from "../../lib/fixtures/defects.ts";
+import { type FixtureManifest, generateFixtures } from "../../lib/sample_data/generate.ts";
+import type { DefectKind } from "../../lib/sample_data/defects.ts";
 import { tileName } from "../../lib/tiles/layout.ts";
 import { type ScanReport, scanTiles } from "../../lib/scan/scan.ts";
 import { type TileRef, tileRef } from "../../lib/tiles/tile_ref.ts";

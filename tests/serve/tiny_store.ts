@@ -3,7 +3,7 @@
  * tile per zone side, 4 bands) through the real `build` task, for the manifest and serve tests.
  */
 import { join } from "node:path";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { runCli } from "../helpers/cli.ts";
 
 /** Returns BASE and its `zarr/` output folder. */

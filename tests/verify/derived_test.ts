@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { emptyStats, mergeStats, shardStats, type StatsPartial } from "../../lib/build/stats.ts";
+import { emptyStats, mergeStats, shardStats, type StatsPartial } from "../../lib/builder/stats.ts";
 import { DerivedMerger } from "../../lib/verify/derived_checks.ts";
 import { countDefectScales, LatticeStats } from "../../lib/verify/shard_derived.ts";
 import { findStrayObjects } from "../../lib/verify/store_objects.ts";

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
 import type { VerifyReport } from "../../lib/verify/report.ts";
 import { verifyStore } from "../../lib/verify/verify_store.ts";

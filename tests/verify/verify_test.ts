@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { geobox } from "../../lib/grid/geobox.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
 import { decodeShardIndex, encodeShard } from "../../lib/zarr/shard.ts";

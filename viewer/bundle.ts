@@ -1,5 +1,5 @@
 /**
- * `deno task viewer:build`: bundles the browser viewer into `viewer/dist/` — everything it
+ * `deno task viewer:bundle`: bundles the browser viewer into `viewer/dist/` — everything it
  * needs, so the page works with no network beyond the server that serves it:
  *
  *   index.html                the page (served at `/`)
@@ -20,11 +20,11 @@ import { fileURLToPath } from "node:url";
 import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-/** Where `deno task viewer:build` writes by default. */
+/** Where `deno task viewer:bundle` writes by default. */
 export const VIEWER_DIST: string = `${HERE}dist`;
 
 const USAGE = `
-deno task viewer:build [--out DIR] [--check] [--if-stale]
+deno task viewer:bundle [--out DIR] [--check] [--if-stale]
 
 Bundles the viewer (viewer/src, viewer/index.html) into DIR (default viewer/dist): the page,
 the app and worker bundles, MapLibre's worker and CSS, and the offline basemap.
@@ -161,9 +161,9 @@ export async function ensureViewerBuilt(): Promise<string> {
 }
 
 if (import.meta.main) {
-  await runTask("viewer:build", async () => {
+  await runTask("viewer:bundle", async () => {
     const { values } = parseTaskArgs(Deno.args, {
-      name: "viewer:build",
+      name: "viewer:bundle",
       positionals: [],
       usage: USAGE,
       options: {

@@ -13,9 +13,9 @@ import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { groupMetadata, jsonBytes } from "../zarr/metadata.ts";
 import type { TileFailure } from "./assemble.ts";
-import { zoneBandCount } from "./bands.ts";
-import { acquireStoreLock } from "./lock.ts";
-import { planShards, type ShardJob, shardSlice } from "./shard_plan.ts";
+import { zoneBandCount } from "../tiles/band_count.ts";
+import { acquireStoreLock } from "../store/lock.ts";
+import { planShards, type ShardJob, shardSlice } from "../plan/shard_plan.ts";
 import {
   badScalesKey,
   BUILD_DIR,
@@ -27,7 +27,7 @@ import {
 } from "./shard_writer.ts";
 import { decodeStats, emptyStats, mergeStats } from "./stats.ts";
 import { initZoneStore, storeAttributes, type StoreInfo, writeStats } from "./zone_store.ts";
-import { storeName, type ZonePlan } from "./zone_plan.ts";
+import { storeName, type ZonePlan } from "../plan/zone_plan.ts";
 import { collectTileWarnings, type TileWarning } from "./tile_warnings.ts";
 
 /** Options of {@link buildZone}. */
@@ -50,7 +50,7 @@ export interface BuildOptions {
   maxValidScale?: number;
   /**
    * Embedding bands of the store (`--bands N`); default: the count most of the zone's tiles
-   * have (lib/build/bands.ts). Tiles with another count fail by name (ShapeMismatch).
+   * have (lib/tiles/band_count.ts). Tiles with another count fail by name (ShapeMismatch).
    */
   bands?: number;
   /** Build only slice k of n of the shard list (scale-out, SPEC §11); skips finalisation. */

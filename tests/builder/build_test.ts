@@ -5,8 +5,8 @@
 import * as zarr from "zarrita";
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { planZones, storeName, type ZonePlan } from "../../lib/build/zone_plan.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { planZones, storeName, type ZonePlan } from "../../lib/plan/zone_plan.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { fsReadable } from "../../lib/zarr/fs_store.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";

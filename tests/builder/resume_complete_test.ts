@@ -1,7 +1,7 @@
 /** `--resume` on a store that is already complete must leave it byte for byte as it is. */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { runCli } from "../helpers/cli.ts";
 import { readTree } from "../helpers/store_files.ts";
 

@@ -13,7 +13,7 @@ import {
 import type { TileRef } from "../tiles/tile_ref.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import type { TileNote } from "./assemble.ts";
-import type { ShardJob } from "./shard_plan.ts";
+import type { ShardJob } from "../plan/shard_plan.ts";
 import { tileNotesKey } from "./shard_writer.ts";
 
 export type { TileWarning };

@@ -6,9 +6,9 @@
  * others. Only `.npy` headers are read, a few hundred bytes per tile.
  */
 import { TesseraError } from "../errors.ts";
-import { tilePaths } from "../tiles/layout.ts";
-import { readNpyHeader } from "../tiles/npy.ts";
-import type { TileRef } from "../tiles/tile_ref.ts";
+import { tilePaths } from "./layout.ts";
+import { readNpyHeader } from "./npy.ts";
+import type { TileRef } from "./tile_ref.ts";
 
 /** The published band count: used when no tile of a zone has a readable embeddings header. */
 export const DEFAULT_BANDS = 128;

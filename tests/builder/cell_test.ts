@@ -1,6 +1,6 @@
 /** The overlap ownership test must make exactly the decision of the exact inverse projection. */
 import { assertEquals } from "../assert.ts";
-import { pixelCellKey, tileCellKey } from "../../lib/build/cell.ts";
+import { pixelCellKey, tileCellKey } from "../../lib/builder/cell.ts";
 import { geobox } from "../../lib/grid/geobox.ts";
 import { utmInverse } from "../../lib/grid/utm.ts";
 

@@ -12,7 +12,7 @@
  * Embeddings are kept in inner-chunk order (see ShardBuffer.chunkPx), so the encoder writes
  * stored chunks straight from this buffer instead of gathering 4 KiB runs into a copy.
  */
-import type { PixelRect } from "./shard_plan.ts";
+import type { PixelRect } from "../plan/shard_plan.ts";
 
 const INVALID = 1, VALID = 2, VALID_IN_CELL = 3;
 

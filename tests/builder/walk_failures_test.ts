@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { tilePaths } from "../../lib/tiles/layout.ts";
 import { tileRef } from "../../lib/tiles/tile_ref.ts";
 import { REPO } from "../helpers/cli.ts";

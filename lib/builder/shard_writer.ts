@@ -12,9 +12,9 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
 import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
 import { newShardBuffer, type ShardBuffer } from "./composite.ts";
-import { SHARD_PX, type ShardJob } from "./shard_plan.ts";
+import { SHARD_PX, type ShardJob } from "../plan/shard_plan.ts";
 import { storeArrays, type StoreInfo } from "./zone_store.ts";
-import type { ZonePlan } from "./zone_plan.ts";
+import type { ZonePlan } from "../plan/zone_plan.ts";
 import { encodeStats, shardStats } from "./stats.ts";
 
 /** Directory (inside the store) of the per-shard markers of a build in progress. */
@@ -37,7 +37,7 @@ export function badScalesKey(row: number, col: number): string {
 
 /**
  * Key of a shard's notes about odd but usable tiles (all-NaN scales, a multi-band landmask),
- * by tile name (present only when there are any); lib/build/tile_warnings.ts reads them.
+ * by tile name (present only when there are any); lib/builder/tile_warnings.ts reads them.
  */
 export function tileNotesKey(row: number, col: number): string {
   return `${BUILD_DIR}/shards/${row}.${col}.tile_notes.json`;
@@ -55,7 +55,7 @@ export interface ShardWriterInit {
 }
 
 /**
- * The writer set-up for a zone plan whose store is described by `info` (lib/build/zone_store.ts).
+ * The writer set-up for a zone plan whose store is described by `info` (lib/builder/zone_store.ts).
  *
  * @example
  * const writer = new ShardWriter(shardWriterInit(plan, info, base, "out/utm31_2024.zarr"));

@@ -4,7 +4,7 @@
  */
 /// <reference lib="deno.worker" />
 import { ShardWriter, type ShardWriterInit } from "./shard_writer.ts";
-import type { ShardJob } from "./shard_plan.ts";
+import type { ShardJob } from "../plan/shard_plan.ts";
 
 let writer: ShardWriter | undefined;
 

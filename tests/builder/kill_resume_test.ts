@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { REPO, runCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 

@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { majorityBandCount, zoneBandCount } from "../../lib/build/bands.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { majorityBandCount, zoneBandCount } from "../../lib/tiles/band_count.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { tileGrid } from "../../lib/grid/tile_grid.ts";
 import { tilePaths } from "../../lib/tiles/layout.ts";
 import { npyHeader, writeNpy } from "../../lib/tiles/npy_write.ts";

@@ -6,12 +6,12 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
-import { planZones } from "../../lib/build/zone_plan.ts";
-import { planShards } from "../../lib/build/shard_plan.ts";
-import { markerKey, ShardWriter, shardWriterInit } from "../../lib/build/shard_writer.ts";
-import type { StoreInfo } from "../../lib/build/zone_store.ts";
+import { planZones } from "../../lib/plan/zone_plan.ts";
+import { planShards } from "../../lib/plan/shard_plan.ts";
+import { markerKey, ShardWriter, shardWriterInit } from "../../lib/builder/shard_writer.ts";
+import type { StoreInfo } from "../../lib/builder/zone_store.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 

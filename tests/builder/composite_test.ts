@@ -4,7 +4,7 @@ import {
   compositeBlock,
   newShardBuffer,
   type TileBlock,
-} from "../../lib/build/composite.ts";
+} from "../../lib/builder/composite.ts";
 
 // A 4 × 4 shard with 2 bands; each "tile" covers the whole shard with constant content.
 function block(value: number, scale: number, land = 1, inCell = false): TileBlock {

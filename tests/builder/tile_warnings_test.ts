@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/fixtures/generate.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { tileGrid } from "../../lib/grid/tile_grid.ts";
 import { encodeLandmaskTiff } from "../../lib/tiles/geotiff_write.ts";
 import { openLandmask } from "../../lib/tiles/landmask.ts";

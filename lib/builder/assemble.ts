@@ -20,7 +20,7 @@ import {
   NO_CELL,
   type ShardBuffer,
 } from "./composite.ts";
-import type { ShardJob } from "./shard_plan.ts";
+import type { ShardJob } from "../plan/shard_plan.ts";
 
 /** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
 const ROWS_PER_READ = 64;
@@ -57,7 +57,7 @@ export interface AssembleResult {
   tileNotes: Map<number, TileNote>;
 }
 
-/** What one shard noticed about one usable tile (lib/build/tile_warnings.ts reports it). */
+/** What one shard noticed about one usable tile (lib/builder/tile_warnings.ts reports it). */
 export interface TileNote {
   /** Every scale of the tile's piece of this shard is NaN. */
   allNaNScales?: true;
