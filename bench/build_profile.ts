@@ -6,10 +6,10 @@
  *   deno run -A --cpu-prof --cpu-prof-dir=/tmp/tz-prof bench/build_profile.ts [--zone 31] [--shards N] [--compress zstd]
  */
 import { parseArgs } from "node:util";
-import { planShards } from "../lib/plan/shard_plan.ts";
 import { ShardWriter, shardWriterInit } from "../lib/builder/shard_writer.ts";
 import { planZones } from "../lib/plan/zone_plan.ts";
-import type { StoreInfo } from "../lib/builder/zone_store.ts";
+import { withBands } from "../lib/plan/build_plan.ts";
+import { storeInfo } from "../lib/builder/store_info.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 
 const { values } = parseArgs({
@@ -23,21 +23,11 @@ const { values } = parseArgs({
 });
 const base = values.base!;
 const { tiles } = await listTiles(base, { year: 2024, zones: [Number(values.zone)] });
-const [plan] = planZones(tiles);
-const info: StoreInfo = {
-  zone: plan.zone,
-  year: plan.year,
-  epsg: plan.epsg,
-  geobox: plan.geobox,
-  nTiles: plan.tiles.length,
-  bands: 128,
-  datasetVersion: "v1",
-  maxValidScale: 1,
-  compress: values.compress as "none" | "zstd",
-};
+const plan = withBands(planZones(tiles)[0], 128);
+const info = storeInfo(plan, { maxValidScale: 1, compress: values.compress as "none" | "zstd" });
 const out = await Deno.makeTempDir({ prefix: "tz-prof-store-" });
 const writer = new ShardWriter(shardWriterInit(plan, info, base, out));
-const jobs = planShards(plan).slice(0, values.shards ? Number(values.shards) : undefined);
+const jobs = plan.shards.slice(0, values.shards ? Number(values.shards) : undefined);
 const t0 = performance.now();
 for (const job of jobs) {
   const t = performance.now();

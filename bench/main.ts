@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   read: "read.ts",
   previews: "previews.ts",
   viewer: "viewer.ts",
+  cluster: "cluster.ts",
 };
 
 const [name, ...rest] = Deno.args;

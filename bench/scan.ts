@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readRegistry } from "../lib/tiles/registry.ts";
 import { type RegistryRow, writeRegistry } from "../lib/tiles/registry_write.ts";
+import { landCells } from "./land_cells.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -76,31 +77,6 @@ function hex64(a: number, b: number, c: number): string {
   let s = "";
   for (let k = 0; k < 8; k++) s += mix(a, b, c * 8 + k).toString(16).padStart(8, "0");
   return s;
-}
-
-/**
- * Land-like cells between 56°S and 78°N: smooth "continents" (so rows cluster like real
- * tiles and zones differ in size) with a threshold chosen so about `target` cells are land.
- */
-function landCells(target: number): { lonI: Int32Array; latI: Int32Array } {
-  const score = (lon: number, lat: number) =>
-    Math.sin(lat / 9 + 0.7) * Math.cos(lon / 13 + 0.5) + 0.6 * Math.sin(lon / 4 + lat / 6) +
-    0.3 * Math.cos(lon / 1.7 - lat / 2.3);
-  const lat0 = -5595, lat1 = 7800;
-  const sample: number[] = [];
-  for (let latI = lat0; latI < lat1; latI += 50) {
-    for (let lonI = -17995; lonI < 18000; lonI += 50) sample.push(score(lonI / 100, latI / 100));
-  }
-  sample.sort((a, b) => b - a);
-  const cells = ((lat1 - lat0) / 10) * 3600;
-  const threshold = sample[Math.floor((sample.length * target) / cells)];
-  const lonIs: number[] = [], latIs: number[] = [];
-  for (let latI = lat0; latI < lat1; latI += 10) {
-    for (let lonI = -17995; lonI < 18000; lonI += 10) {
-      if (score(lonI / 100, latI / 100) > threshold) lonIs.push(lonI), latIs.push(latI);
-    }
-  }
-  return { lonI: Int32Array.from(lonIs), latI: Int32Array.from(latIs) };
 }
 
 async function writeSynthetic(path: string, perYear: number, nYears: number) {

@@ -22,7 +22,7 @@ import {
   readFixtureManifest,
 } from "./sample_data/generate.ts";
 import { utmZoneOfLonI } from "./grid/zone.ts";
-import { listDatasetTiles } from "./scan/dataset_tiles.ts";
+import { listTiles } from "./tiles/tile_list.ts";
 import { EMBEDDINGS_DIR } from "./tiles/layout.ts";
 import { findRegistry } from "./tiles/registry.ts";
 
@@ -145,7 +145,7 @@ export async function noTilesSelected(
     selection.years ? `year(s) ${selection.years.join(",")}` : "",
     selection.zones ? `zone(s) ${selection.zones.join(",")}` : "",
   ].filter(Boolean).join(" in ");
-  const all = await listDatasetTiles(base, { registryDir: selection.registryDir });
+  const all = await listTiles(base, { registryDir: selection.registryDir });
   const zonesByYear = new Map<number, Set<number>>();
   for (const t of all.tiles) {
     const zones = zonesByYear.get(t.year) ?? new Set<number>();

@@ -8,15 +8,18 @@
 import { dirname, join } from "node:path";
 
 /**
- * Whether writes are flushed to the disk (fdatasync of the file, fsync of its directory).
- * On by default; `TZ_FSYNC=0` turns it off — only for measuring what durability costs
- * (bench/build.ts), never for real stores.
+ * Whether writes are flushed to the disk (fdatasync of the file, fsync of its directory). On
+ * by default; `TZ_FSYNC=0` in the environment turns it off for the whole process, Web Workers
+ * included (`build --no-fsync` sets it): a build then no longer survives a power cut, only a
+ * kill. Read on every write, so a task may set it after this module loaded.
  */
-export const FSYNC = Deno.env.get("TZ_FSYNC") !== "0";
+export function fsyncEnabled(): boolean {
+  return Deno.env.get("TZ_FSYNC") !== "0";
+}
 
 /** Flushes a directory's entries (a rename or a new name in it) to the disk. */
 export async function syncDir(dir: string): Promise<void> {
-  if (!FSYNC) return;
+  if (!fsyncEnabled()) return;
   using d = await Deno.open(dir, { read: true });
   await d.sync();
 }
@@ -53,7 +56,7 @@ export async function writePartsAtomic(path: string, parts: Iterable<Uint8Array>
       }
       written += part.length;
     }
-    if (FSYNC) file.syncDataSync();
+    if (fsyncEnabled()) file.syncDataSync();
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
     throw e;
@@ -64,7 +67,7 @@ export async function writePartsAtomic(path: string, parts: Iterable<Uint8Array>
 }
 
 /**
- * Creates `dir` and any missing parents; with FSYNC, each new directory's name is flushed in
+ * Creates `dir` and any missing parents; with fsync on, each new directory's name is flushed in
  * its parent, so a durable file below it is reachable after a power cut.
  */
 export async function ensureDir(dir: string): Promise<void> {
@@ -73,7 +76,7 @@ export async function ensureDir(dir: string): Promise<void> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  if (!FSYNC) return void await Deno.mkdir(dir, { recursive: true });
+  if (!fsyncEnabled()) return void await Deno.mkdir(dir, { recursive: true });
   const parent = dirname(dir);
   if (parent !== dir) await ensureDir(parent);
   try {

@@ -9,7 +9,11 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { storeName } from "./plan/zone_plan.ts";
+import { parseBuildState } from "./store/attributes.ts";
+import { readGroupAttributes } from "./store/documents.ts";
+import { isStoreName, storeName } from "./store/names.ts";
+import { parsePreviewAttributes } from "./store/previews.ts";
+import { FsStore } from "./zarr/fs_store.ts";
 import { TesseraError } from "./errors.ts";
 import {
   defaultOutputDir,
@@ -43,15 +47,11 @@ async function storesReady(dir: string): Promise<boolean> {
   const names = await expectedStores(dir);
   if (!names?.length) return false;
   for (const name of names) {
-    try {
-      const doc = await Deno.readTextFile(join(defaultOutputDir(dir), name, "zarr.json"));
-      const a = JSON.parse(doc).attributes;
-      if (a.build_complete !== true || a.has_rgb_preview !== true || a.has_pca_preview !== true) {
-        return false;
-      }
-    } catch {
-      return false;
-    }
+    const store = new FsStore(join(defaultOutputDir(dir), name));
+    const attrs = await readGroupAttributes(store).catch(() => undefined);
+    if (!attrs) return false;
+    const previews = parsePreviewAttributes(attrs);
+    if (!parseBuildState(attrs).complete || !previews.rgb || !previews.pcaRgb) return false;
   }
   return true;
 }
@@ -146,7 +146,7 @@ export async function defaultStores(
   const names: string[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory && /^utm\d{2}_\d{4}\.zarr$/.test(e.name)) names.push(e.name);
+      if (e.isDirectory && isStoreName(e.name)) names.push(e.name);
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;

@@ -2,7 +2,8 @@
 # Installs what the toolkit and its tests need on a fresh Debian machine with Node and npm:
 # Deno (from npm) and, when we may use apt, the Debian tools the tests use: GDAL, PROJ via
 # pyproj, rasterio and numpy (cross-checks), Chromium (viewer tests) and Jupyter's nbconvert
-# (notebooks on the Deno kernel). Safe to run again: it skips what is there.
+# (notebooks on the Deno kernel) and SLURM with munge (the scale-out tests run real array jobs).
+# Safe to run again: it skips what is there.
 set -euo pipefail
 DENO_VERSION=2.9.6
 
@@ -24,6 +25,9 @@ command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v jupyter-nbconvert >/dev/null 2>&1 || need+=(jupyter-nbconvert)
 /usr/bin/python3 -c "import nbclient" 2>/dev/null || need+=(python3-nbclient)
 /usr/bin/python3 -c "import jupyter_client" 2>/dev/null || need+=(jupyter-client)
+# A real single-node SLURM cluster for the scale-out tests (scripts/slurm.sh starts it).
+command -v slurmctld >/dev/null 2>&1 || need+=(slurm-wlm)
+command -v munged >/dev/null 2>&1 || need+=(munge)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"

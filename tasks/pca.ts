@@ -1,5 +1,6 @@
 /** `deno task pca [STORE...]`: the PCA preview of zone stores, with its overviews (SPEC §6.2). */
-import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/selection.ts";
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
@@ -16,12 +17,12 @@ utm{ZZ}_{YYYY}.zarr stores (default: $TESSERA_DATA/zarr, else the sample's store
 first use).
 
 Options:
-  --zones LIST     only these UTM zones, e.g. 30,31
-  --year YYYY      only this year
-  --workers N      parallel shard workers (default 2; memory ≈ N × 150 MB)
-  --png DIR        also write DIR/{store}_pca_rgb.png (the coarsest overview level)
-  --json           print the results as JSON
-  -h, --help       this help
+${SELECTION_HELP.zones}
+${SELECTION_HELP.year}
+${SELECTION_HELP.workers}
+  --png DIR           also write DIR/{store}_pca_rgb.png (the coarsest overview level)
+${SELECTION_HELP.json}
+  -h, --help          this help
 
 Exit code: 0 when every store got its preview, 1 when any failed or no store matches (the
 message lists the stores there are), 2 on bad usage (a STORE that does not exist, a file).
@@ -32,18 +33,13 @@ await runTask("pca", async () => {
     name: "pca",
     usage: USAGE,
     options: {
-      zones: { type: "string" },
-      year: { type: "string" },
-      workers: { type: "string" },
+      ...SELECTION_FLAGS,
       png: { type: "string" },
-      json: { type: "boolean" },
     },
     positionals: ["[STORE...]"],
   });
-  const quiet = values.json;
-  const zones = parseIntList(values.zones, "zones", 1, 60);
-  const year = parseIntFlag(values.year, "year", 1900, 2200);
-  const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
+  const { zones, years, workers, json: quiet } = parseSelection(values);
+  const year = years?.[0];
   if (values.png) await checkOutputDir(values.png, "--png");
   const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
   const stores = await selectStores(args, { zones, year });

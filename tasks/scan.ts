@@ -1,9 +1,10 @@
 /** `deno task scan [BASE]`: what a build would meet — zones, grids, mismatches, broken files. */
-import { parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseSelection, SELECTION_FLAGS } from "../lib/cli/selection.ts";
 import { progress } from "../lib/cli/progress.ts";
 import { noTilesSelected, resolveBase } from "../lib/data_location.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
-import { listDatasetTiles } from "../lib/scan/dataset_tiles.ts";
+import { listTiles } from "../lib/tiles/tile_list.ts";
 import { scanTiles } from "../lib/scan/scan.ts";
 
 const USAGE = `
@@ -33,22 +34,20 @@ await runTask("scan", async () => {
     name: "scan",
     usage: USAGE,
     options: {
-      year: { type: "string" },
-      zones: { type: "string" },
+      year: SELECTION_FLAGS.year,
+      zones: SELECTION_FLAGS.zones,
       "registry-dir": { type: "string" },
       "plan-only": { type: "boolean" },
       deep: { type: "boolean" },
-      json: { type: "boolean" },
+      json: SELECTION_FLAGS.json,
     },
     positionals: ["[BASE]"],
   });
-  const quiet = values.json;
-  const years = parseIntList(values.year, "year", 1900, 2200);
-  const zones = parseIntList(values.zones, "zones", 1, 60);
+  const { zones, years, json: quiet } = parseSelection(values, { manyYears: true });
   const registryDir = values["registry-dir"];
   const base = await resolveBase(positionals[0], { quiet, registryDir });
   const t0 = performance.now();
-  const listed = await listDatasetTiles(base, { years, zones, registryDir });
+  const listed = await listTiles(base, { years, zones, registryDir });
   if (listed.tiles.length === 0 && listed.skipped.length === 0) {
     throw await noTilesSelected(base, { years, zones, registryDir });
   }

@@ -1,5 +1,6 @@
 /** `deno task stats [STORE...]`: the RGB preview of zone stores, with its overviews (SPEC §6.1). */
-import { parseIntFlag, parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/selection.ts";
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
@@ -14,13 +15,13 @@ lattice sample of its shards. STORE is a store or a folder of utm{ZZ}_{YYYY}.zar
 (default: $TESSERA_DATA/zarr, else the sample's stores, built on first use).
 
 Options:
-  --bands R,G,B    bands shown as red, green, blue (default 0,1,2)
-  --zones LIST     only these UTM zones, e.g. 30,31
-  --year YYYY      only this year
-  --workers N      parallel shard workers (default 2; memory ≈ N × 150 MB)
-  --png DIR        also write DIR/{store}_rgb.png (the coarsest overview level)
-  --json           print the results as JSON
-  -h, --help       this help
+  --bands R,G,B       bands shown as red, green, blue (default 0,1,2)
+${SELECTION_HELP.zones}
+${SELECTION_HELP.year}
+${SELECTION_HELP.workers}
+  --png DIR           also write DIR/{store}_rgb.png (the coarsest overview level)
+${SELECTION_HELP.json}
+  -h, --help          this help
 
 Exit code: 0 when every store got its preview, 1 when any failed or no store matches (the
 message lists the stores there are), 2 on bad usage (a STORE that does not exist, a file).
@@ -32,19 +33,14 @@ await runTask("stats", async () => {
     usage: USAGE,
     options: {
       bands: { type: "string" },
-      zones: { type: "string" },
-      year: { type: "string" },
-      workers: { type: "string" },
+      ...SELECTION_FLAGS,
       png: { type: "string" },
-      json: { type: "boolean" },
     },
     positionals: ["[STORE...]"],
   });
-  const quiet = values.json;
+  const { zones, years, workers, json: quiet } = parseSelection(values);
+  const year = years?.[0];
   const bands = parseIntList(values.bands, "bands", 0, 65535) ?? [0, 1, 2];
-  const zones = parseIntList(values.zones, "zones", 1, 60);
-  const year = parseIntFlag(values.year, "year", 1900, 2200);
-  const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
   if (values.png) await checkOutputDir(values.png, "--png");
   const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
   const stores = await selectStores(args, { zones, year });

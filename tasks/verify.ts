@@ -1,5 +1,6 @@
 /** `deno task verify STORE [BASE]`: exact round trip of a zone store against its source tiles. */
 import { parseIntFlag, parseTaskArgs, runTask } from "../lib/cli/args.ts";
+import { parseSelection, SELECTION_FLAGS } from "../lib/cli/selection.ts";
 import { progress } from "../lib/cli/progress.ts";
 import { resolveBase } from "../lib/data_location.ts";
 import { TesseraError } from "../lib/errors.ts";
@@ -36,11 +37,11 @@ await runTask("verify", async () => {
     name: "verify",
     usage: USAGE,
     options: {
-      workers: { type: "string" },
+      workers: SELECTION_FLAGS.workers,
       "registry-dir": { type: "string" },
       "max-listed": { type: "string" },
       bands: { type: "string" },
-      json: { type: "boolean" },
+      json: SELECTION_FLAGS.json,
     },
     positionals: ["STORE", "[BASE]"],
   });
@@ -51,8 +52,7 @@ await runTask("verify", async () => {
       `STORE "${storePath}" is not a directory; give a utm{ZZ}_{YYYY}.zarr store`,
     );
   }
-  const quiet = values.json;
-  const workers = parseIntFlag(values.workers, "workers", 1, 64) ?? 2;
+  const { workers, json: quiet } = parseSelection(values);
   const maxListed = parseIntFlag(values["max-listed"], "max-listed", 0, 100000) ?? 10;
   const base = await resolveBase(baseArg, { quiet, registryDir: values["registry-dir"] });
   let bar: ReturnType<typeof progress> | undefined;

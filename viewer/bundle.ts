@@ -11,9 +11,11 @@
  *   build.json                source hash and file sizes
  *
  * Bundling uses `deno bundle` (esbuild inside Deno) on npm packages from Deno's cache; the
- * first build downloads them from the npm registry like any other dependency. `dist/` is a
- * build output, not committed: tests and `serve` call `ensureViewerBuilt()`, which rebuilds
- * only when the sources changed.
+ * first build downloads them from the npm registry like any other dependency. The viewer also
+ * bundles the toolkit's own pure grid maths (lib/grid: GeoBox, pixel rectangles, zone rules),
+ * so the modules it imports from lib/ must not use Deno or node: APIs. `dist/` is a build
+ * output, not committed: tests and `serve` call `ensureViewerBuilt()`, which rebuilds only
+ * when the sources changed.
  */
 import countries from "world-atlas/countries-50m.json" with { type: "json" };
 import { fileURLToPath } from "node:url";
@@ -53,13 +55,48 @@ async function walk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The bundle's entry points, relative to the repository. */
+export const VIEWER_ENTRIES = ["viewer/src/main.ts", "viewer/src/decode_worker.ts"];
+
+// Relative specifiers of static imports, re-exports, side-effect and dynamic imports.
+const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.\.?\/[^"']+)["']/g;
+
+/**
+ * Every file of the repository the bundle is made from: the entry points and, transitively,
+ * each file they import by a relative path (viewer/src modules, styles, lib/grid), sorted.
+ * npm packages are covered by deno.json's imports in {@link viewerSourceHash}.
+ */
+export async function viewerLocalSources(): Promise<string[]> {
+  const root = `${HERE}..`;
+  const seen = new Set<string>();
+  const todo = VIEWER_ENTRIES.map((e) => fileURLToPath(new URL(e, `file://${root}/`)));
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!/\.[cm]?[jt]s$/.test(file)) continue;
+    for (const m of (await Deno.readTextFile(file)).matchAll(LOCAL_IMPORT)) {
+      todo.push(fileURLToPath(new URL(m[1], `file://${file}`)));
+    }
+  }
+  return [...seen].sort();
+}
+
 /** SHA-256 of everything that goes into the bundle: sources, page, this script, imports. */
 export async function viewerSourceHash(): Promise<string> {
-  const files = [...await walk(`${HERE}src`), `${HERE}index.html`, `${HERE}build.ts`];
+  const files = [
+    ...new Set([
+      ...await walk(`${HERE}src`),
+      ...await viewerLocalSources(),
+      `${HERE}index.html`,
+      fileURLToPath(import.meta.url),
+    ]),
+  ].sort();
+  const root = fileURLToPath(new URL("..", import.meta.url));
   const parts: Uint8Array[] = [];
   const enc = new TextEncoder();
   for (const f of files) {
-    parts.push(enc.encode(f.slice(HERE.length)), await Deno.readFile(f));
+    parts.push(enc.encode(f.slice(root.length)), await Deno.readFile(f));
   }
   const config = JSON.parse(await Deno.readTextFile(`${HERE}../deno.json`));
   parts.push(enc.encode(JSON.stringify(config.imports ?? {})), enc.encode(Deno.version.deno));
@@ -116,7 +153,7 @@ export async function buildViewer(
       return { out, files: {}, sourceHash, rebuilt: false, ms: performance.now() - t0 };
     }
   }
-  if (opts.check) await deno(["check", "viewer/src/main.ts", "viewer/src/decode_worker.ts"]);
+  if (opts.check) await deno(["check", ...VIEWER_ENTRIES]);
   const tmp = `${out}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(tmp, { recursive: true });
   try {
@@ -128,8 +165,7 @@ export async function buildViewer(
       "--code-splitting",
       "--outdir",
       tmp,
-      "viewer/src/main.ts",
-      "viewer/src/decode_worker.ts",
+      ...VIEWER_ENTRIES,
     ]);
     // MapLibre's worker is a separate module it loads from beside its bundle; copied as is
     // (bundling it would tree-shake it away: the package declares it side-effect free).

@@ -4,13 +4,10 @@
  * the shard needs, and composites them (composite.ts). A broken tile is reported and
  * skipped; its neighbours' pixels in the same shard are still written.
  */
-import type { GeoBox } from "../grid/geobox.ts";
-import type { TileGrid } from "../grid/tile_grid.ts";
 import type { Landmask } from "../tiles/landmask.ts";
 import type { NpyFile } from "../tiles/npy.ts";
 import { openTileFiles, type TileFailure, tileFailure } from "../tiles/open_tile.ts";
 import { readScaleRows } from "../tiles/scales.ts";
-import type { TileRef } from "../tiles/tile_ref.ts";
 import { pixelCellKey, tileCellKey } from "./cell.ts";
 import {
   beginShard,
@@ -20,7 +17,8 @@ import {
   NO_CELL,
   type ShardBuffer,
 } from "./composite.ts";
-import type { ShardJob } from "../plan/shard_plan.ts";
+import type { PixelRect, ShardPlan } from "../plan/shard_plan.ts";
+import type { WorkerPlan } from "../plan/build_plan.ts";
 
 /** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
 const ROWS_PER_READ = 64;
@@ -28,13 +26,9 @@ const ROWS_PER_READ = 64;
 /** What a worker needs to know about a zone to assemble any of its shards. */
 export interface AssembleContext {
   readonly base: string;
-  readonly zone: number;
-  readonly geobox: GeoBox;
-  readonly bands: number;
+  /** The zone's plan (lib/plan/build_plan.ts); each shard comes with its own job. */
+  readonly plan: WorkerPlan;
   readonly maxValidScale: number;
-  readonly tiles: readonly TileRef[];
-  readonly grids: readonly TileGrid[];
-  readonly placements: readonly { rowOffsetPx: number; colOffsetPx: number }[];
 }
 
 export type { TileFailure };
@@ -73,19 +67,21 @@ interface OpenTile {
 }
 
 /**
- * Assembles shard `job` into `buf` (a buffer from newShardBuffer, reused across shards).
+ * Assembles shard `job` (one of `ctx.plan`'s shards) into `buf` (a buffer from
+ * newShardBuffer, reused across shards).
  *
  * @example
- * const r = await assembleShard(ctx, job, buffer);
+ * const r = await assembleShard(ctx, plan.shards[0], buffer);
  * for (const f of r.failures) console.error(f.tile, f.message);
  */
 export async function assembleShard(
   ctx: AssembleContext,
-  job: ShardJob,
+  job: ShardPlan,
   buf: ShardBuffer,
 ): Promise<AssembleResult> {
+  const { plan } = ctx;
   const failures: TileFailure[] = [];
-  const opened: { tile: OpenTile; rect: ShardJob["pieces"][number]["zone"] }[] = [];
+  const opened: { tile: OpenTile; rect: PixelRect }[] = [];
   try {
     for (const piece of job.pieces) {
       const t = await openTile(ctx, piece.tile).catch((e) => {
@@ -94,7 +90,7 @@ export async function assembleShard(
       });
       if (t) opened.push({ tile: t, rect: piece.zone });
     }
-    const local = (r: { r0: number; r1: number; c0: number; c1: number }) => ({
+    const local = (r: PixelRect) => ({
       r0: r.r0 - job.rect.r0,
       r1: r.r1 - job.rect.r0,
       c0: r.c0 - job.rect.c0,
@@ -107,7 +103,7 @@ export async function assembleShard(
     // Tiles with a scale that is not NaN in this shard; the others' pieces are all NaN.
     const someScale = new Set<number>();
     // Two read buffers: the next block is read while the current one is composited.
-    const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(ctx, opened) * ctx.bands);
+    const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(plan, opened) * plan.bands);
     const blocks = opened.flatMap(({ tile, rect }) => {
       const out: { tile: OpenTile; rect: typeof rect; zr: number; zr1: number }[] = [];
       for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
@@ -117,7 +113,7 @@ export async function assembleShard(
     });
     const read = (i: number) => {
       const { tile, zr, zr1 } = blocks[i];
-      const place = ctx.placements[tile.index];
+      const place = plan.placements[tile.index];
       const tr0 = zr - place.rowOffsetPx, tr1 = zr1 - place.rowOffsetPx;
       return Promise.all([
         tile.emb.readRowsInto(tr0, tr1, embBufs[i % 2]),
@@ -135,9 +131,9 @@ export async function assembleShard(
       // reports it on the next iteration.
       next?.catch(() => {});
       const { tile, rect, zr, zr1 } = blocks[i];
-      const grid = ctx.grids[tile.index];
-      const place = ctx.placements[tile.index];
-      const own = tileCellKey(ctx.tiles[tile.index].lonI, ctx.tiles[tile.index].latI);
+      const grid = plan.grids[tile.index];
+      const place = plan.placements[tile.index];
+      const own = tileCellKey(plan.tiles[tile.index].lonI, plan.tiles[tile.index].latI);
       const tc0 = rect.c0 - place.colOffsetPx, tc1 = rect.c1 - place.colOffsetPx;
       let mask = land.get(tile);
       if (!mask) {
@@ -174,8 +170,8 @@ export async function assembleShard(
           let key = cellKeys[p];
           if (key === NO_CELL) {
             key = cellKeys[p] = pixelCellKey(
-              ctx.geobox,
-              ctx.zone,
+              plan.geobox,
+              plan.zone,
               y + job.rect.r0,
               x + job.rect.c0,
             );
@@ -243,16 +239,17 @@ function readBuffers(buf: ShardBuffer, bytes: number): Int8Array[] {
   return bufs;
 }
 
-function maxWidth(ctx: AssembleContext, opened: { tile: OpenTile }[]): number {
-  return Math.max(1, ...opened.map((o) => ctx.grids[o.tile.index].geobox.width));
+function maxWidth(plan: WorkerPlan, opened: { tile: OpenTile }[]): number {
+  return Math.max(1, ...opened.map((o) => plan.grids[o.tile.index].geobox.width));
 }
 
 /** Opens and validates one tile (lib/tiles/open_tile.ts); throws a TesseraError naming the bad file. */
 async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> {
-  const files = await openTileFiles(ctx.base, ctx.tiles[index], ctx.grids[index], ctx.bands);
+  const { tiles, grids, bands } = ctx.plan;
+  const files = await openTileFiles(ctx.base, tiles[index], grids[index], bands);
   return { index, emb: files.emb, scales: files.scales, mask: files.mask };
 }
 
 function failure(ctx: AssembleContext, index: number, e: unknown): TileFailure {
-  return tileFailure(ctx.tiles[index], e);
+  return tileFailure(ctx.plan.tiles[index], e);
 }

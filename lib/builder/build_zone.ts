@@ -1,37 +1,47 @@
 /**
- * Builds one zone store: plan shards, hand them to a pool of Web Workers (each holding one
- * shard buffer, so memory is workers × one shard whatever the zone size), then merge the
- * per-shard statistics and finish the group attributes. Crash-safe: every shard is written
- * once via rename with a completion marker last, and `resume` redoes only shards without a
- * marker (or with failed tiles), giving a store byte-identical to an uninterrupted build.
+ * Builds one zone store: decide the band count, hand the plan's shards to a pool of Web
+ * Workers (each holding one shard buffer, so memory is workers × one shard whatever the zone
+ * size), then merge the per-shard statistics and finish the group attributes. Crash-safe:
+ * every shard is written once via rename with a completion marker last, and `resume` redoes
+ * only shards without a marker (or with failed tiles), giving a store byte-identical to an
+ * uninterrupted build.
  */
 import { join } from "node:path";
 import { TesseraError } from "../errors.ts";
 import { parseTileName, tilePaths } from "../tiles/layout.ts";
 import { tileRef } from "../tiles/tile_ref.ts";
-import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
 import { FsStore } from "../zarr/fs_store.ts";
-import { groupMetadata, jsonBytes } from "../zarr/metadata.ts";
 import type { TileFailure } from "./assemble.ts";
 import { zoneBandCount } from "../tiles/band_count.ts";
 import { acquireStoreLock } from "../store/lock.ts";
-import { planShards, type ShardJob, shardSlice } from "../plan/shard_plan.ts";
-import {
-  badScalesKey,
-  BUILD_DIR,
-  failuresKey,
-  markerKey,
-  type ShardDone,
-  type ShardWriterInit,
-  shardWriterInit,
-} from "./shard_writer.ts";
-import { decodeStats, emptyStats, mergeStats } from "./stats.ts";
-import { initZoneStore, storeAttributes, type StoreInfo, writeStats } from "./zone_store.ts";
-import { storeName, type ZonePlan } from "../plan/zone_plan.ts";
+import { type ShardPlan, shardSlice } from "../plan/shard_plan.ts";
+import { withBands } from "../plan/build_plan.ts";
+import { type ShardDone, type ShardWriterInit, shardWriterInit } from "./shard_writer.ts";
+import { mergeStats } from "./stats.ts";
+import { type StoreInfo, storeInfo, type StoreOptions } from "./store_info.ts";
+import type { ZonePlan } from "../plan/zone_plan.ts";
+import { attributesAddedLater, zoneGroupAttributes } from "../store/attributes.ts";
+import { readGroupAttributes, writeGroup } from "../store/documents.ts";
+import { initZoneStore } from "../store/init.ts";
+import { badScalesKey, BUILD_DIR, failuresKey, markerKey } from "../store/layout.ts";
+import { storeName } from "../store/names.ts";
+import { decodeStats, emptyStats, writeStatsGroup } from "../store/stats_codec.ts";
 import { collectTileWarnings, type TileWarning } from "./tile_warnings.ts";
+import { WorkerPool } from "../workers/pool.ts";
+import { prepareStore, storeMode } from "./existing_store.ts";
 
-/** Options of {@link buildZone}. */
-export interface BuildOptions {
+// What a build does with a store that exists (refuse, resume, repair, overwrite).
+export {
+  checkStoreMode,
+  type ExistingStore,
+  inspectStore,
+  prepareStore,
+  type StoreMode,
+  storeMode,
+} from "./existing_store.ts";
+
+/** Options of {@link buildZone}, the store's parameters (version, max scale, codec) included. */
+export interface BuildOptions extends StoreOptions {
   base: string;
   outputDir: string;
   workers?: number;
@@ -45,9 +55,6 @@ export interface BuildOptions {
    * if they differ; everything else (previews included) is left as it is.
    */
   repair?: boolean;
-  compress?: "none" | "zstd";
-  datasetVersion?: string;
-  maxValidScale?: number;
   /**
    * Embedding bands of the store (`--bands N`); default: the count most of the zone's tiles
    * have (lib/tiles/band_count.ts). Tiles with another count fail by name (ShapeMismatch).
@@ -103,34 +110,26 @@ export interface BadScaleWarning {
 }
 
 /**
- * Builds (or resumes) the store of `plan` under `opts.outputDir`.
+ * Builds (or resumes) the store of `planned` under `opts.outputDir`: its band count is
+ * decided once (lib/tiles/band_count.ts), then that plan goes to the workers whole.
  *
  * @example
  * const r = await buildZone(planZones(tiles)[0], { base, outputDir: `${base}/zarr`, workers: 2 });
  * if (r.failures.length) Deno.exit(1);
  */
-export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<ZoneBuildResult> {
+export async function buildZone(planned: ZonePlan, opts: BuildOptions): Promise<ZoneBuildResult> {
   const t0 = performance.now();
-  const name = storeName(plan.zone, plan.year);
+  const name = storeName(planned.zone, planned.year);
   const path = join(opts.outputDir, name);
   await Deno.mkdir(opts.outputDir, { recursive: true });
   const lock = await acquireStoreLock(path);
   try {
-    const bands = await zoneBandCount(opts.base, plan, {
+    const bands = await zoneBandCount(opts.base, planned, {
       bands: opts.bands,
       signal: opts.signal,
     });
-    const info: StoreInfo = {
-      zone: plan.zone,
-      year: plan.year,
-      epsg: plan.epsg,
-      geobox: plan.geobox,
-      nTiles: plan.tiles.length,
-      bands,
-      datasetVersion: opts.datasetVersion ?? "v1",
-      maxValidScale: opts.maxValidScale ?? DEFAULT_MAX_VALID_SCALE,
-      compress: opts.compress ?? "none",
-    };
+    const plan = withBands(planned, bands);
+    const info = storeInfo(plan, opts);
     const state = await prepareStore(path, info, storeMode(opts));
     const alreadyComplete = state === "complete";
     const repair = opts.repair === true;
@@ -141,9 +140,9 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
       await initZoneStore(store, info, await laterAttributes(store, info));
     }
 
-    const all = planShards(plan);
+    const all = plan.shards;
     const mine = opts.slice ? shardSlice(all, opts.slice.k, opts.slice.n) : all;
-    const todo: ShardJob[] = [];
+    const todo: ShardPlan[] = [];
     for (const job of alreadyComplete ? [] : mine) {
       const done = await store.has(markerKey(job.row, job.col));
       const failed = await store.has(failuresKey(job.row, job.col));
@@ -191,151 +190,14 @@ export async function buildZone(plan: ZonePlan, opts: BuildOptions): Promise<Zon
   }
 }
 
-/** How a build treats an existing store. */
-export type StoreMode = "fresh" | "resume" | "overwrite" | "repair";
-
-/** The mode the options ask for; more than one of resume/overwrite/repair is a usage error. */
-export function storeMode(opts: Pick<BuildOptions, "resume" | "overwrite" | "repair">): StoreMode {
-  const asked = (["resume", "overwrite", "repair"] as const).filter((k) => opts[k]);
-  if (asked.length > 1) {
-    throw new TesseraError(
-      "BadArgument",
-      `--${asked.join(" and --")} cannot be combined: --resume continues an unfinished ` +
-        "build, --repair re-checks a built store and rewrites what differs, --overwrite " +
-        "replaces it",
-    );
-  }
-  return asked[0] ?? "fresh";
-}
-
-/** What is at a store path before a build. */
-export interface ExistingStore {
-  exists: boolean;
-  /** It has a zone store's group document (`utm_zone` attribute). */
-  zoneStore: boolean;
-  complete: boolean;
-  /** Built, but some tiles failed: their shards' markers are kept for a --resume. */
-  failedTiles: string[];
-  attributes?: Record<string, unknown>;
-  /** Arrays beyond the core ones (previews), which an overwrite would delete. */
-  previews: string[];
-}
-
-/** Looks at what is at `path` without changing anything. */
-export async function inspectStore(path: string): Promise<ExistingStore> {
-  const exists = await Deno.lstat(path).then(() => true).catch(() => false);
-  if (!exists) return { exists, zoneStore: false, complete: false, failedTiles: [], previews: [] };
-  const doc = await Deno.readTextFile(join(path, "zarr.json")).then(JSON.parse).catch(() =>
-    undefined
-  );
-  const attributes = doc?.attributes as Record<string, unknown> | undefined;
-  const markers = await Deno.stat(join(path, BUILD_DIR)).then(() => true).catch(() => false);
-  const previews = [["rgb", "has_rgb_preview"], ["pca_rgb", "has_pca_preview"]]
-    .filter(([, flag]) => attributes?.[flag] === true).map(([name]) => name);
-  return {
-    exists,
-    zoneStore: attributes?.utm_zone !== undefined,
-    complete: attributes?.build_complete === true && !markers,
-    failedTiles: attributes?.build_complete === true && Array.isArray(attributes.failed_tiles)
-      ? attributes.failed_tiles.map(String)
-      : [],
-    attributes,
-    previews,
-  };
-}
-
 /**
- * Whether a build in `mode` may go ahead on what is at `path`: refuses to touch anything that
- * is not a zone store, and refuses to replace an existing zone store unless asked
- * (`--overwrite`), naming `--resume`, `--repair` and `--overwrite`. Changes nothing; a build of
- * several zones checks every store before it builds any.
+ * Writes `jobs` in a pool of `n` shard workers. A shard that throws is a shard error (listed
+ * in job order), not a crash; on abort the shards in hand are finished, then the abort
+ * reason is thrown.
  */
-export function checkStoreMode(path: string, existing: ExistingStore, mode: StoreMode): void {
-  if (!existing.exists) {
-    if (mode === "repair") {
-      throw new TesseraError(
-        "BadArgument",
-        "nothing to repair: no store here; build it without --repair",
-        path,
-      );
-    }
-    return;
-  }
-  if (!existing.zoneStore) {
-    throw new TesseraError(
-      "BadStore",
-      "exists but is not a zone store; refusing to overwrite it — choose another --output-dir",
-      path,
-    );
-  }
-  if (mode !== "fresh") return;
-  const previews = existing.previews.length
-    ? ` and its previews (${existing.previews.join(", ")})`
-    : "";
-  throw new TesseraError(
-    "StoreExists",
-    existing.complete
-      ? `is already built${previews}; leaving it as it is. Run again with --resume to keep ` +
-        `it (and continue anything unfinished), --repair to re-check every shard and rewrite ` +
-        `only what differs, or --overwrite to replace it${previews}`
-      : existing.failedTiles.length
-      ? `is built but ${existing.failedTiles.length} tile(s) failed (` +
-        `${existing.failedTiles.slice(0, 3).join(", ")}${
-          existing.failedTiles.length > 3 ? ", …" : ""
-        }); leaving it as it is. Fix them and run again with --resume to redo only their ` +
-        "shards, or --overwrite to replace the store"
-      : "holds an unfinished build; leaving it as it is. Run again with --resume to continue " +
-        "it (only unfinished shards are built), or --overwrite to start it again from nothing",
-    path,
-  );
-}
-
-/**
- * Makes `path` ready for this build and says what is there: "fresh" (a new or replaced store),
- * "resume" (an unfinished store to continue), "complete" (resuming a finished store: nothing
- * to do), or "repair". Resume and repair require the same grid and parameters.
- */
-async function prepareStore(
-  path: string,
-  info: StoreInfo,
-  mode: StoreMode,
-): Promise<"fresh" | "resume" | "complete" | "repair"> {
-  const existing = await inspectStore(path);
-  checkStoreMode(path, existing, mode);
-  if (!existing.exists) return "fresh";
-  if (mode === "overwrite") {
-    await Deno.remove(path, { recursive: true });
-    return "fresh";
-  }
-  const want = storeAttributes(info);
-  for (
-    const k of [
-      "utm_zone",
-      "year",
-      "transform",
-      "n_bands",
-      "n_tiles",
-      "max_valid_scale",
-      "embeddings_compression",
-    ]
-  ) {
-    const have = existing.attributes?.[k];
-    if (JSON.stringify(have) !== JSON.stringify(want[k])) {
-      throw new TesseraError(
-        "BadStore",
-        `cannot ${mode}: the store's ${k} is ${JSON.stringify(have)} but this build ` +
-          `has ${JSON.stringify(want[k])}; run with --overwrite to rebuild it`,
-        path,
-      );
-    }
-  }
-  if (mode === "repair") return "repair";
-  return existing.complete ? "complete" : "resume";
-}
-
-async function runPool(
+export async function runPool(
   init: ShardWriterInit,
-  jobs: ShardJob[],
+  jobs: ShardPlan[],
   n: number,
   opts: BuildOptions,
 ): Promise<
@@ -345,43 +207,29 @@ async function runPool(
   let bytesWritten = 0;
   let repaired = 0;
   if (jobs.length === 0) return { shardErrors, bytesWritten, repaired };
-  let next = 0;
-  const workers: Worker[] = [];
-  try {
-    await Promise.all(Array.from({ length: n }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(new URL("./shard_worker.ts", import.meta.url), { type: "module" });
-        workers.push(w);
-        const give = () => {
-          if (opts.signal?.aborted || next >= jobs.length) return resolve();
-          w.postMessage({ type: "shard", job: jobs[next++] });
-        };
-        w.onerror = (e) => {
-          e.preventDefault();
-          reject(new Error(`build worker crashed: ${e.message}`));
-        };
-        w.onmessage = (e: MessageEvent) => {
-          const m = e.data;
-          if (m.type === "ready") return give();
-          if (m.type === "done") {
-            bytesWritten += m.done.bytesWritten;
-            if (m.done.rewritten) repaired++;
-            opts.onShard?.(m.done);
-          } else if (m.type === "error") {
-            shardErrors.push({ row: m.row, col: m.col, message: m.message });
-          }
-          give();
-        };
-        w.postMessage({ type: "init", init });
-      })));
-  } finally {
-    for (const w of workers) w.terminate();
-  }
-  opts.signal?.throwIfAborted();
+  using pool = WorkerPool.start<ShardPlan, ShardDone>({
+    module: new URL("./shard_worker.ts", import.meta.url),
+    size: n,
+    init,
+    name: "build",
+    describe: (job) => `shard ${job.row},${job.col}`,
+  });
+  const outcomes = await pool.runSettled(jobs, { signal: opts.signal }, (o) => {
+    if (!o.ok) return;
+    bytesWritten += o.result.bytesWritten;
+    if (o.result.rewritten) repaired++;
+    opts.onShard?.(o.result);
+  });
+  outcomes.forEach((o, i) => {
+    if (!o.ok) shardErrors.push({ row: jobs[i].row, col: jobs[i].col, message: o.detail });
+  });
   return { shardErrors, bytesWritten, repaired };
 }
 
-async function collectFailures(store: FsStore, jobs: readonly ShardJob[]): Promise<TileFailure[]> {
+export async function collectFailures(
+  store: FsStore,
+  jobs: readonly ShardPlan[],
+): Promise<TileFailure[]> {
   const seen = new Map<string, TileFailure>();
   for (const job of jobs) {
     const bytes = await store.get(failuresKey(job.row, job.col));
@@ -397,9 +245,9 @@ async function collectFailures(store: FsStore, jobs: readonly ShardJob[]): Promi
 }
 
 /** Sums the per-shard bad-scale counts per tile, in tile-name order. */
-async function collectBadScales(
+export async function collectBadScales(
   store: FsStore,
-  jobs: readonly ShardJob[],
+  jobs: readonly ShardPlan[],
   base: string,
   maxValidScale: number,
 ): Promise<BadScaleWarning[]> {
@@ -425,41 +273,25 @@ async function collectBadScales(
   });
 }
 
-/** Attributes the build itself writes (their values are the build's to set). */
-const BUILD_ATTRIBUTES = new Set([
-  "failed_tiles",
-  "bad_scale_pixels",
-  "build_complete",
-  "stats_count",
-  "stats_lattice_px",
-  "stats_sample_lattice_px",
-  "stats_sample_size",
-  "stats_band_p2",
-  "stats_band_p98",
-]);
-
 /**
  * The group attributes that later passes (previews) added to the store at hand, in the order
  * they were written. A resumed or repaired build keeps them after its own attributes, so a
  * sound store's group document comes out byte-identical and no preview is orphaned.
  */
-async function laterAttributes(store: FsStore, info: StoreInfo): Promise<Record<string, unknown>> {
-  const bytes = await store.get("zarr.json").catch(() => undefined);
-  let attrs: Record<string, unknown> = {};
-  try {
-    attrs = bytes ? JSON.parse(new TextDecoder().decode(bytes)).attributes ?? {} : {};
-  } catch { /* an unreadable group document has nothing to keep */ }
-  const own = storeAttributes(info);
-  return Object.fromEntries(
-    Object.entries(attrs).filter(([k]) => !(k in own) && !BUILD_ATTRIBUTES.has(k)),
-  );
+export async function laterAttributes(
+  store: FsStore,
+  info: StoreInfo,
+): Promise<Record<string, unknown>> {
+  // An unreadable group document has nothing to keep.
+  const attrs = await readGroupAttributes(store).catch(() => undefined);
+  return attributesAddedLater(attrs ?? {}, info);
 }
 
 /** Merges statistics in shard order, writes them and the final attributes, drops markers. */
-async function finalise(
+export async function finalise(
   store: FsStore,
   info: StoreInfo,
-  jobs: readonly ShardJob[],
+  jobs: readonly ShardPlan[],
   failures: TileFailure[],
   badScales: BadScaleWarning[],
 ) {
@@ -471,17 +303,13 @@ async function finalise(
     }
     st = mergeStats(st, decodeStats(bytes));
   }
-  const statsAttrs = await writeStats(store, st);
-  const failedTiles = [...new Set(failures.map((f) => f.tile))].sort();
-  const built: Record<string, unknown> = {
-    ...storeAttributes(info),
-    ...statsAttrs,
-    failed_tiles: failedTiles,
-    bad_scale_pixels: Object.fromEntries(badScales.map((w) => [w.tile, w.pixels])),
-    build_complete: true,
+  const statistics = await writeStatsGroup(store, st);
+  const outcome = {
+    statistics,
+    failedTiles: [...new Set(failures.map((f) => f.tile))].sort(),
+    badScalePixels: Object.fromEntries(badScales.map((w) => [w.tile, w.pixels])),
   };
-  Object.assign(built, await laterAttributes(store, info));
-  await store.set("zarr.json", jsonBytes(groupMetadata(built)));
+  await writeGroup(store, zoneGroupAttributes(info, outcome, await laterAttributes(store, info)));
   if (failures.length === 0) {
     await Deno.remove(join(store.root, BUILD_DIR), { recursive: true }).catch(() => {});
   }

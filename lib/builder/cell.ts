@@ -4,7 +4,7 @@
  * worker and `verify` agree to the bit; it is computed with the cheaper series inverse and
  * recomputed exactly only when the pixel centre lies within MARGIN_DEG of a cell edge.
  */
-import type { GeoBox } from "../grid/geobox.ts";
+import { type GeoBox, pixelCentre } from "../grid/geobox.ts";
 import { utmInverse, utmInverseSeries } from "../grid/utm.ts";
 
 /**
@@ -22,8 +22,7 @@ const MARGIN_DEG = 1e-9;
  * pixelCellKey(zoneBox, 31, 0, 45) === tileCellKey(15, 5225); // true: that tile owns it
  */
 export function pixelCellKey(zoneBox: GeoBox, zone: number, row: number, col: number): number {
-  const [, , e0, , , n0] = zoneBox.transform;
-  const e = e0 + (col + 0.5) * 10, n = n0 - (row + 0.5) * 10;
+  const [e, n] = pixelCentre(zoneBox, row, col);
   // Canonical (possibly negative) northings invert directly: latitudes come out negative.
   let [lon, lat] = utmInverseSeries(e, n, zone, false);
   if (nearEdge(lon) || nearEdge(lat)) [lon, lat] = utmInverse(e, n, zone, false);

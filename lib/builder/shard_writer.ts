@@ -9,39 +9,23 @@ import { tileName } from "../tiles/layout.ts";
 import { syncDir, writePartsAtomic } from "../fs_atomic.ts";
 import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
-import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
+import { arrayLayout, type ArrayMetadata } from "../zarr/metadata.ts";
 import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
 import { newShardBuffer, type ShardBuffer } from "./composite.ts";
-import { SHARD_PX, type ShardJob } from "../plan/shard_plan.ts";
-import { storeArrays, type StoreInfo } from "./zone_store.ts";
-import type { ZonePlan } from "../plan/zone_plan.ts";
-import { encodeStats, shardStats } from "./stats.ts";
-
-/** Directory (inside the store) of the per-shard markers of a build in progress. */
-export const BUILD_DIR = "_build";
-
-/** Key of a shard's completion marker. */
-export function markerKey(row: number, col: number): string {
-  return `${BUILD_DIR}/shards/${row}.${col}.stats`;
-}
-
-/** Key of a shard's failure list (present only when tiles failed). */
-export function failuresKey(row: number, col: number): string {
-  return `${BUILD_DIR}/shards/${row}.${col}.failures.json`;
-}
-
-/** Key of a shard's bad-scale counts per tile name (present only when there are any). */
-export function badScalesKey(row: number, col: number): string {
-  return `${BUILD_DIR}/shards/${row}.${col}.bad_scales.json`;
-}
-
-/**
- * Key of a shard's notes about odd but usable tiles (all-NaN scales, a multi-band landmask),
- * by tile name (present only when there are any); lib/builder/tile_warnings.ts reads them.
- */
-export function tileNotesKey(row: number, col: number): string {
-  return `${BUILD_DIR}/shards/${row}.${col}.tile_notes.json`;
-}
+import type { ShardPlan } from "../plan/shard_plan.ts";
+import { type BuildPlan, workerPlan } from "../plan/build_plan.ts";
+import { storeArrays } from "../store/arrays.ts";
+import type { StoreInfo } from "../store/attributes.ts";
+import {
+  badScalesKey,
+  failuresKey,
+  markerKey,
+  SHARD_PX,
+  shardKey,
+  tileNotesKey,
+} from "../store/layout.ts";
+import { encodeStats } from "../store/stats_codec.ts";
+import { shardStats } from "./stats.ts";
 
 /** Everything a worker needs, sent once. */
 export interface ShardWriterInit {
@@ -55,13 +39,16 @@ export interface ShardWriterInit {
 }
 
 /**
- * The writer set-up for a zone plan whose store is described by `info` (lib/builder/zone_store.ts).
+ * The writer set-up for `plan`, whose store is described by `info` (`storeInfo(plan, …)`,
+ * lib/builder/store_info.ts).
  *
  * @example
+ * const info = storeInfo(plan);
  * const writer = new ShardWriter(shardWriterInit(plan, info, base, "out/utm31_2024.zarr"));
+ * await writer.write(plan.shards[0]);
  */
 export function shardWriterInit(
-  plan: ZonePlan,
+  plan: BuildPlan,
   info: StoreInfo,
   base: string,
   storeRoot: string,
@@ -69,16 +56,7 @@ export function shardWriterInit(
   const arrays = storeArrays(info);
   return {
     storeRoot,
-    ctx: {
-      base,
-      zone: plan.zone,
-      geobox: plan.geobox,
-      bands: info.bands,
-      maxValidScale: info.maxValidScale,
-      tiles: plan.tiles,
-      grids: plan.grids,
-      placements: plan.placements,
-    },
+    ctx: { base, plan: workerPlan(plan), maxValidScale: info.maxValidScale },
     embeddings: arrays.embeddings,
     scales: arrays.scales,
     shardPx: SHARD_PX,
@@ -108,10 +86,11 @@ export class ShardWriter {
     this.#store = new FsStore(init.storeRoot);
   }
 
-  /** Builds, encodes and writes shard `job`. */
-  async write(job: ShardJob): Promise<ShardDone> {
+  /** Builds, encodes and writes shard `job` (one of the plan's shards). */
+  async write(job: ShardPlan): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
-    const buf = this.#buf ??= newShardBuffer(shardPx, ctx.bands, embeddingsChunkPx(this.#init));
+    const { bands, tiles } = ctx.plan;
+    const buf = this.#buf ??= newShardBuffer(shardPx, bands, embeddingsChunkPx(this.#init));
     const { failures, counts, badScales, tileNotes } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
     let rewritten = false;
@@ -122,8 +101,7 @@ export class ShardWriter {
       layout: "c" | "chunks",
     ) => {
       const l = arrayLayout(meta);
-      const idx = l.shape.length === 3 ? [job.row, job.col, 0] : [job.row, job.col];
-      const key = chunkKey(name, idx);
+      const key = shardKey(name, l.shape.length, job.row, job.col);
       const stream = denseShardStream({
         data,
         shardShape: l.chunkShape,
@@ -155,7 +133,7 @@ export class ShardWriter {
       buf.embeddings,
       buf.scales,
       shardPx,
-      ctx.bands,
+      bands,
       job.rect.r0,
       job.rect.c0,
       job.rect.r1 - job.rect.r0,
@@ -165,7 +143,7 @@ export class ShardWriter {
     // Written before the marker, like the data: a shard with a marker has all of it.
     if (badScales.size) {
       const byTile = Object.fromEntries(
-        [...badScales].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(ctx.tiles[i]), n]),
+        [...badScales].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(tiles[i]), n]),
       );
       await this.#store.set(
         badScalesKey(job.row, job.col),
@@ -176,7 +154,7 @@ export class ShardWriter {
     }
     if (tileNotes.size) {
       const byTile = Object.fromEntries(
-        [...tileNotes].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(ctx.tiles[i]), n]),
+        [...tileNotes].sort((a, b) => a[0] - b[0]).map(([i, n]) => [tileKey(tiles[i]), n]),
       );
       await this.#store.set(
         tileNotesKey(job.row, job.col),
@@ -258,7 +236,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 function embeddingsChunkPx(init: ShardWriterInit): number {
   const l = arrayLayout(init.embeddings);
   const [r, c, b] = l.innerChunkShape ?? [];
-  const fits = r === c && b === init.ctx.bands && l.chunkShape[0] === init.shardPx &&
+  const fits = r === c && b === init.ctx.plan.bands && l.chunkShape[0] === init.shardPx &&
     l.chunkShape[1] === init.shardPx && init.shardPx % r === 0;
   return fits ? r : init.shardPx;
 }

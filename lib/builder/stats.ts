@@ -10,47 +10,27 @@
  *   SAMPLE_SIZE lowest priorities over the zone (bottom-k sampling: mergeable, uniform).
  */
 
-/** Lattice step of the pixels that feed the sums. */
-export const STATS_STEP_PX = 16;
-/** Lattice step of the pixels that are candidates for the vector sample. */
-export const SAMPLE_STEP_PX = 64;
-/** Number of dequantised vectors kept for percentiles. */
-export const SAMPLE_SIZE = 8192;
+import {
+  emptyStats,
+  SAMPLE_STEP_PX,
+  STATS_STEP_PX,
+  type StatsPartial,
+} from "../store/stats_codec.ts";
 
-/** Statistics of one shard or of a merged set of shards. */
-export interface StatsPartial {
-  bands: number;
-  count: number;
-  sum: Float64Array;
-  /** Upper triangle, row-major: (i, j) for j ≥ i at i·bands − i(i−1)/2 + (j − i). */
-  sumProducts: Float64Array;
-  /** Sample priorities (ascending after merge) and their vectors (`bands` floats each). */
-  priorities: Float64Array;
-  vectors: Float32Array;
-}
-
-/** An empty partial for `bands` bands. */
-export function emptyStats(bands: number): StatsPartial {
-  return {
-    bands,
-    count: 0,
-    sum: new Float64Array(bands),
-    sumProducts: new Float64Array(bands * (bands + 1) / 2),
-    priorities: new Float64Array(0),
-    vectors: new Float32Array(0),
-  };
-}
-
-/** A stable hash of a zone pixel in [0, 1): the sample priority. */
-export function pixelPriority(row: number, col: number): number {
-  let h = Math.imul(row ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(col ^ 0xc2b2ae35, 0x27d4eb2f);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  h = Math.imul(h, 0x297a2d39);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296;
-}
+// What the statistics are (their sample priority and merge rule) and how partials are stored
+// (the shard markers, the `stats` group) is the store format's: lib/store/statistics.ts and
+// lib/store/stats_codec.ts; re-exported for the modules that compute with them.
+export { mergeStats, pixelPriority } from "../store/statistics.ts";
+import { pixelPriority } from "../store/statistics.ts";
+export {
+  decodeStats,
+  emptyStats,
+  encodeStats,
+  SAMPLE_SIZE,
+  SAMPLE_STEP_PX,
+  STATS_STEP_PX,
+  type StatsPartial,
+} from "../store/stats_codec.ts";
 
 /**
  * Statistics of one assembled shard. `row0`/`col0` place the shard in the zone grid;
@@ -131,66 +111,4 @@ export function shardStats(
   st.vectors = new Float32Array(vecs.length * bands);
   vecs.forEach((vec, i) => st.vectors.set(vec, i * bands));
   return st;
-}
-
-/** Adds `b` into `a` (in place) and keeps the SAMPLE_SIZE lowest-priority vectors. */
-export function mergeStats(
-  a: StatsPartial,
-  b: StatsPartial,
-  sampleSize = SAMPLE_SIZE,
-): StatsPartial {
-  a.count += b.count;
-  for (let i = 0; i < a.sum.length; i++) a.sum[i] += b.sum[i];
-  for (let i = 0; i < a.sumProducts.length; i++) a.sumProducts[i] += b.sumProducts[i];
-  const n = a.priorities.length + b.priorities.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  const pr = (i: number) =>
-    i < a.priorities.length ? a.priorities[i] : b.priorities[i - a.priorities.length];
-  order.sort((i, j) => pr(i) - pr(j) || i - j);
-  const keep = order.slice(0, sampleSize);
-  const priorities = new Float64Array(keep.length);
-  const vectors = new Float32Array(keep.length * a.bands);
-  keep.forEach((i, k) => {
-    priorities[k] = pr(i);
-    const src = i < a.priorities.length ? a.vectors : b.vectors;
-    const off = (i < a.priorities.length ? i : i - a.priorities.length) * a.bands;
-    vectors.set(src.subarray(off, off + a.bands), k * a.bands);
-  });
-  a.priorities = priorities;
-  a.vectors = vectors;
-  return a;
-}
-
-/** Serialises a partial to bytes (the per-shard sidecar of a build in progress). */
-export function encodeStats(st: StatsPartial): Uint8Array {
-  const n = st.priorities.length;
-  const floats = 2 + st.sum.length + st.sumProducts.length + n;
-  const buf = new ArrayBuffer(floats * 8 + n * st.bands * 4);
-  const f64 = new Float64Array(buf, 0, floats);
-  f64[0] = st.bands;
-  f64[1] = st.count;
-  f64.set(st.sum, 2);
-  f64.set(st.sumProducts, 2 + st.sum.length);
-  f64.set(st.priorities, 2 + st.sum.length + st.sumProducts.length);
-  new Float32Array(buf, floats * 8).set(st.vectors);
-  return new Uint8Array(buf);
-}
-
-/** Inverse of {@link encodeStats}. */
-export function decodeStats(bytes: Uint8Array): StatsPartial {
-  const copy = bytes.slice().buffer;
-  const head = new Float64Array(copy, 0, 2);
-  const bands = head[0];
-  const tri = bands * (bands + 1) / 2;
-  const fixed = 2 + bands + tri;
-  const n = Math.round((copy.byteLength - fixed * 8) / (8 + bands * 4));
-  const f64 = new Float64Array(copy, 0, fixed + n);
-  return {
-    bands,
-    count: f64[1],
-    sum: f64.slice(2, 2 + bands),
-    sumProducts: f64.slice(2 + bands, fixed),
-    priorities: f64.slice(fixed, fixed + n),
-    vectors: new Float32Array(copy, (fixed + n) * 8, n * bands).slice(),
-  };
 }

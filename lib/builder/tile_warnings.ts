@@ -13,8 +13,8 @@ import {
 import type { TileRef } from "../tiles/tile_ref.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import type { TileNote } from "./assemble.ts";
-import type { ShardJob } from "../plan/shard_plan.ts";
-import { tileNotesKey } from "./shard_writer.ts";
+import type { ShardPlan } from "../plan/shard_plan.ts";
+import { tileNotesKey } from "../store/layout.ts";
 
 export type { TileWarning };
 
@@ -24,15 +24,16 @@ export function tileNoteKey(t: TileRef): string {
 }
 
 /**
- * The warnings of `jobs`' shards. A tile's scales are all NaN when every one of its pieces in
- * `jobs` said so (a tile spans up to four shards, each of which sees only its piece).
+ * The warnings of `jobs`' shards (the plan's shards, or a slice of them). A tile's scales are
+ * all NaN when every one of its pieces in `jobs` said so (a tile spans up to four shards,
+ * each of which sees only its piece).
  *
  * @example
- * const warnings = await collectTileWarnings(store, planShards(plan), plan.tiles, base);
+ * const warnings = await collectTileWarnings(store, plan.shards, plan.tiles, base);
  */
 export async function collectTileWarnings(
   store: FsStore,
-  jobs: readonly ShardJob[],
+  jobs: readonly ShardPlan[],
   tiles: readonly TileRef[],
   base: string,
 ): Promise<TileWarning[]> {

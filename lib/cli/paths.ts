@@ -8,9 +8,8 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { TesseraError } from "../errors.ts";
 import { findStores } from "../preview/stores.ts";
+import { isStoreName } from "../store/names.ts";
 import { NothingSelected } from "./args.ts";
-
-const STORE_NAME = /^utm\d{2}_\d{4}\.zarr$/;
 
 /**
  * Throws BadArgument unless `path` is a directory or can be made one: the nearest existing
@@ -61,7 +60,7 @@ export function isStore(dir: string): Promise<boolean> {
 export async function zoneStoresIn(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) {
-    if (e.isDirectory && STORE_NAME.test(e.name)) names.push(e.name);
+    if (e.isDirectory && isStoreName(e.name)) names.push(e.name);
   }
   return names.sort();
 }

@@ -1,7 +1,7 @@
 /**
  * UTM zone and EPSG rules (SPEC §3.1). The zone comes from the tile-centre longitude; the
  * store CRS is always the northern code, with southern tiles at canonical (negative)
- * northings so a zone has one continuous northing axis.
+ * northings so a zone has one continuous northing axis. Pure: the viewer bundles it too.
  */
 import { TesseraError } from "../errors.ts";
 
@@ -38,6 +38,18 @@ export function utmZoneOfLonI(lonI: number): number {
  */
 export function utmEpsg(lon: number, lat: number): number {
   return (lat >= 0 ? 32600 : 32700) + utmZone(lon);
+}
+
+/**
+ * West and east longitude (degrees) of a zone's band: the zone is `west ≤ lon < east`
+ * ({@link utmZone}), 6° wide.
+ *
+ * @example
+ * zoneBand(30); // [-6, 0]
+ * zoneBand(31); // [0, 6]
+ */
+export function zoneBand(zone: number): [number, number] {
+  return [(zone - 1) * 6 - 180, zone * 6 - 180];
 }
 
 /** The store's (northern) EPSG code for a zone. */

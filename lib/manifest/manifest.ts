@@ -8,6 +8,11 @@
  */
 import { join } from "node:path";
 import { TesseraError } from "../errors.ts";
+import { readDocument } from "../store/documents.ts";
+import { isStoreName, storeBasename } from "../store/names.ts";
+import { openZoneMetadata } from "../store/open.ts";
+import { listShardFiles } from "../store/shard_files.ts";
+import { FsStore } from "../zarr/fs_store.ts";
 
 /** Name of the store list written into the folder. */
 export const STORES_FILE = "_stores.json";
@@ -15,11 +20,6 @@ export const STORES_FILE = "_stores.json";
 export const CHUNK_MANIFEST_FILE = "_chunk_manifest.json";
 /** Version of the `_chunk_manifest.json` layout. */
 export const MANIFEST_FORMAT = 1;
-
-/** Store directory names: `utm{ZZ}_{YYYY}.zarr`. */
-const STORE_NAME = /^utm(\d{2})_(\d{4})\.zarr$/;
-/** Canonical chunk-key integers only (no "01", no temporaries). */
-const INDEX = /^(0|[1-9]\d*)$/;
 
 /** The contents of a store's `_chunk_manifest.json`. */
 export interface ChunkManifest {
@@ -74,60 +74,38 @@ export interface ManifestReport {
  * ```
  */
 export async function chunkManifest(storeDir: string): Promise<ChunkManifest> {
-  const name = storeDir.replace(/[/\\]+$/, "").split(/[/\\]/).pop()!;
-  const root = await readJson(join(storeDir, "zarr.json"));
-  const attrs = (root?.attributes ?? {}) as Record<string, unknown>;
-  if (!root || root.node_type !== "group" || typeof attrs.utm_zone !== "number") {
+  const name = storeBasename(storeDir);
+  const source = new FsStore(storeDir);
+  const meta = await openZoneMetadata(source, { arrays: ["scales"], name, where: storeDir });
+  const z = meta.zone, scales = meta.arrays.scales!;
+  const grid = scales.chunk_grid.configuration.chunk_shape;
+  if (grid[0] !== grid[1]) {
     throw new TesseraError(
       "BadStore",
-      "not a zone store: no root zarr.json group with a utm_zone attribute " +
-        "(rebuild it with `deno task build`)",
+      "scales/zarr.json does not have square shards; rebuild the store",
       storeDir,
     );
   }
-  const transform = attrs.transform;
-  if (!Array.isArray(transform) || transform.length !== 6 || !transform.every(Number.isFinite)) {
-    throw new TesseraError(
-      "BadStore",
-      "root zarr.json has no 6-number transform attribute",
-      storeDir,
-    );
-  }
-  const scales = await readJson(join(storeDir, "scales", "zarr.json"));
-  const shape = scales?.shape as number[] | undefined;
-  const grid = (scales?.chunk_grid as { configuration?: { chunk_shape?: number[] } } | undefined)
-    ?.configuration?.chunk_shape;
-  if (!shape || shape.length !== 2 || !grid || grid.length !== 2 || grid[0] !== grid[1]) {
-    throw new TesseraError(
-      "BadStore",
-      "scales/zarr.json is missing or is not a 2-D array with square shards; rebuild the store",
-      storeDir,
-    );
-  }
-  const shardPx = grid[0];
-  const zone = attrs.utm_zone;
-  const chunks = await listChunks(
-    join(storeDir, "scales"),
-    scales!.chunk_key_encoding as KeyEncoding | undefined,
-    [Math.ceil(shape[0] / shardPx), Math.ceil(shape[1] / shardPx)],
-  );
+  const bands = z.bands ?? (await readDocument(source, "embeddings/zarr.json", storeDir))
+    ?.shape?.[2] ??
+    0;
   return {
     format: MANIFEST_FORMAT,
     store: name,
-    zone,
-    year: numberOr(attrs.year, Number(STORE_NAME.exec(name)?.[2])),
-    epsg: numberOr(attrs.crs_epsg, 32600 + zone),
-    transform: transform as number[],
-    shape: [shape[0], shape[1]],
-    bands: numberOr(attrs.n_bands, await embeddingBands(storeDir)),
-    shard_px: shardPx,
-    chunks,
-    has_rgb: attrs.has_rgb_preview === true,
-    has_pca_rgb: attrs.has_pca_preview === true,
-    multiscales: (attrs.multiscales as Record<string, unknown> | undefined) ?? null,
-    band_p2: (attrs.stats_band_p2 as number[] | undefined) ?? null,
-    band_p98: (attrs.stats_band_p98 as number[] | undefined) ?? null,
-    pca_explained_variance: (attrs.pca_explained_variance as number[] | undefined) ?? null,
+    zone: z.zone,
+    year: z.year,
+    epsg: z.epsg,
+    transform: z.transform,
+    shape: [meta.height, meta.width],
+    bands,
+    shard_px: grid[0],
+    chunks: await listShardFiles(join(storeDir, "scales"), scales),
+    has_rgb: z.previews.rgb,
+    has_pca_rgb: z.previews.pcaRgb,
+    multiscales: z.previews.multiscales ?? null,
+    band_p2: z.bandPercentiles?.p2 ?? null,
+    band_p98: z.bandPercentiles?.p98 ?? null,
+    pca_explained_variance: z.previews.pcaExplainedVariance ?? null,
   };
 }
 
@@ -154,7 +132,7 @@ export async function writeManifests(dir: string): Promise<ManifestReport> {
   }
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) {
-    if (e.isDirectory && STORE_NAME.test(e.name)) names.push(e.name);
+    if (e.isDirectory && isStoreName(e.name)) names.push(e.name);
   }
   names.sort();
   const report: ManifestReport = {
@@ -206,81 +184,6 @@ export function formatManifestReport(r: ManifestReport): string {
   const changed = r.written.length ? `${r.written.length} file(s) updated` : "all up to date";
   lines.push(`${r.stores.length} store(s) listed in ${join(r.dir, STORES_FILE)}; ${changed}`);
   return lines.join("\n");
-}
-
-interface KeyEncoding {
-  name?: string;
-  configuration?: { separator?: string };
-}
-
-/**
- * Shard indices whose chunk file exists, for Zarr v3 `default` (`c/r/c`, `c.r.c`) or `v2`
- * (`r/c`, `r.c`) key encodings, within the chunk grid, in row-major order.
- */
-async function listChunks(
-  arrayDir: string,
-  encoding: KeyEncoding | undefined,
-  [rows, cols]: [number, number],
-): Promise<[number, number][]> {
-  const v2 = encoding?.name === "v2";
-  const sepChar = encoding?.configuration?.separator ?? (v2 ? "." : "/");
-  const out: [number, number][] = [];
-  const add = (r: string, c: string) => {
-    if (INDEX.test(r) && INDEX.test(c) && +r < rows && +c < cols) out.push([+r, +c]);
-  };
-  if (sepChar === "/") {
-    const base = v2 ? arrayDir : join(arrayDir, "c");
-    for (const r of await entries(base)) {
-      if (!r.isDirectory || !INDEX.test(r.name)) continue;
-      for (const c of await entries(join(base, r.name))) if (c.isFile) add(r.name, c.name);
-    }
-  } else {
-    const prefix = v2 ? "" : `c${sepChar}`;
-    for (const e of await entries(arrayDir)) {
-      if (!e.isFile || !e.name.startsWith(prefix)) continue;
-      const parts = e.name.slice(prefix.length).split(sepChar);
-      if (parts.length === 2) add(parts[0], parts[1]);
-    }
-  }
-  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-}
-
-async function entries(dir: string): Promise<Deno.DirEntry[]> {
-  try {
-    return await Array.fromAsync(Deno.readDir(dir));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
-    throw e;
-  }
-}
-
-async function embeddingBands(storeDir: string): Promise<number> {
-  const meta = await readJson(join(storeDir, "embeddings", "zarr.json"));
-  const shape = meta?.shape as number[] | undefined;
-  return shape?.length === 3 ? shape[2] : 0;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
-}
-
-/** A JSON object from a file; undefined when the file is missing; "BadStore" when unparseable. */
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      return undefined;
-    }
-    throw e;
-  }
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === "object" && !Array.isArray(v) ? v : undefined;
-  } catch {
-    throw new TesseraError("BadStore", "is not valid JSON; rebuild the store", path);
-  }
 }
 
 /**

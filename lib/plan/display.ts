@@ -6,9 +6,9 @@
  * tiles on the zone grid with its shard lines, and the tile table. Outside a kernel the
  * wrapper is an ordinary object whose `toString()` is a one-line summary.
  */
-import { geoboxBounds } from "../grid/geobox.ts";
+import { geoboxBounds, pixelCorner, pixelSizeM } from "../grid/geobox.ts";
 import { tileName } from "../tiles/layout.ts";
-import { planShards, SHARD_PX, shardGridShape } from "./shard_plan.ts";
+import { SHARD_PX, shardGridShape } from "./shard_plan.ts";
 import { storeName, type ZonePlan } from "./zone_plan.ts";
 
 /** The key the Deno Jupyter kernel looks for; `Symbol.for`, so no import is needed to match. */
@@ -72,8 +72,8 @@ export class ZonePlansView {
         String(p.tiles.length),
         epsgs.join(", "),
         `${width} × ${height}`,
-        `${km(width)} × ${km(height)}`,
-        String(planShards(p).length),
+        `${km(width, pixelSizeM(p.geobox))} × ${km(height, pixelSizeM(p.geobox))}`,
+        String(p.shards.length),
       ];
     });
     const details = this.plans.map((p) =>
@@ -122,7 +122,7 @@ export function zonePlanText(plan: ZonePlan): string {
   const { width, height } = plan.geobox;
   return `${storeName(plan.zone, plan.year)}: zone ${plan.zone}, ${plan.year}, ` +
     `EPSG:${plan.epsg}, ${width} × ${height} px, ${plan.tiles.length} tiles, ` +
-    `${planShards(plan).length} shards`;
+    `${plan.shards.length} shards`;
 }
 
 /**
@@ -136,15 +136,20 @@ export function zonePlanHtml(plan: ZonePlan): string {
 }
 
 function planBody(plan: ZonePlan): string[] {
-  const { width, height, transform } = plan.geobox;
+  const { width, height } = plan.geobox;
   const [minE, minN, maxE, maxN] = geoboxBounds(plan.geobox);
-  const shards = planShards(plan).length;
+  const [x0, y0] = pixelCorner(plan.geobox, 0, 0);
+  const px = pixelSizeM(plan.geobox);
+  const shards = plan.shards.length;
   const [shardRows, shardCols] = shardGridShape(height, width);
   const epsgs = [...plan.tilesPerEpsg].sort((a, b) => a[0] - b[0])
     .map(([e, n]) => `EPSG:${e} × ${n}`).join(", ");
   const facts: [string, string][] = [
-    ["grid", `${width} × ${height} px (${km(width)} × ${km(height)} km), 10 m pixels`],
-    ["origin (E, N)", `${fmt(transform[2])}, ${fmt(transform[5])} (outer corner of pixel 0, 0)`],
+    [
+      "grid",
+      `${width} × ${height} px (${km(width, px)} × ${km(height, px)} km), ${px} m pixels`,
+    ],
+    ["origin (E, N)", `${fmt(x0)}, ${fmt(y0)} (outer corner of pixel 0, 0)`],
     ["bbox (E, N)", `${fmt(minE)} … ${fmt(maxE)}, ${fmt(minN)} … ${fmt(maxN)}`],
     ["tiles", `${plan.tiles.length} (${epsgs})`],
     [
@@ -202,9 +207,9 @@ function sketch(plan: ZonePlan): string {
       }, el("title", {}, esc(label))));
     }
   } else {
-    for (const job of planShards(plan)) {
-      const { r0, r1, c0, c1 } = job.rect;
-      const label = `shard ${job.row}.${job.col}: ${job.pieces.length} tiles`;
+    for (const shard of plan.shards) {
+      const { r0, r1, c0, c1 } = shard.rect;
+      const label = `shard ${shard.row}.${shard.col}: ${shard.pieces.length} tiles`;
       parts.push(el("rect", {
         ...rect(r0, c0, r1 - r0, c1 - c0),
         fill: "#4c78a8",
@@ -248,7 +253,7 @@ function tileTable(plan: ZonePlan): string {
       String(g.epsg),
       `${p.width} × ${p.height}`,
       `${p.rowOffsetPx}, ${p.colOffsetPx}`,
-      `${g.geobox.transform[2].toFixed(4)}, ${g.geobox.transform[5].toFixed(4)}`,
+      pixelCorner(g.geobox, 0, 0).map((v) => v.toFixed(4)).join(", "),
     ];
   });
   const more = plan.tiles.length - rows.length;
@@ -290,8 +295,8 @@ function table(head: readonly string[], rows: readonly string[][]): string {
   return el("table", {}, el("thead", {}, el("tr", {}, th)) + el("tbody", {}, body));
 }
 
-function km(px: number): string {
-  return (px * 10 / 1000).toFixed(1);
+function km(pixels: number, pixelM: number): string {
+  return (pixels * pixelM / 1000).toFixed(1);
 }
 
 function fmt(m: number): string {

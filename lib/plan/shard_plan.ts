@@ -1,20 +1,19 @@
 /**
  * Shard planning (pure): which tiles overlap which 1024 × 1024 shard of a zone grid, and the
- * pixel rectangles involved. The builder assembles each planned shard from exactly these
- * slices; shards no tile touches are never planned (an absent shard means fill).
+ * pixel rectangles involved. `planZones` calls this once per zone and keeps the result in
+ * the plan (`ZonePlan.shards`); the builder assembles each planned shard from exactly these
+ * slices, verify compares it with the same tiles; shards no tile touches are never planned
+ * (an absent shard means fill).
  */
-import type { ZonePlan } from "./zone_plan.ts";
+import { type GeoBox, sliceGeoBox } from "../grid/geobox.ts";
+import type { TilePlacement } from "../grid/zone_grid.ts";
+import { SHARD_PX, shardGridShape } from "../store/layout.ts";
 
-/** Shard edge in pixels on every 2-D array of a zone store (SPEC §4.2). */
-export const SHARD_PX = 1024;
+// The shard size and grid are the store format's (lib/store/layout.ts); re-exported here.
+export { SHARD_PX, shardGridShape };
 
-/** A pixel rectangle, half-open: rows r0..r1-1, columns c0..c1-1. */
-export interface PixelRect {
-  readonly r0: number;
-  readonly r1: number;
-  readonly c0: number;
-  readonly c1: number;
-}
+import type { PixelRect } from "../grid/pixel_rect.ts";
+export type { PixelRect } from "../grid/pixel_rect.ts";
 
 /** One tile's contribution to one shard. */
 export interface ShardPiece {
@@ -24,36 +23,40 @@ export interface ShardPiece {
   readonly zone: PixelRect;
 }
 
-/** A shard to build: its index, its rectangle in the zone grid and the tiles touching it. */
-export interface ShardJob {
+/**
+ * A planned shard: its index in the shard grid, its rectangle in the zone grid, its own
+ * GeoBox (the zone box sliced to the rectangle) and the tiles touching it. Plain data: it is
+ * posted to a worker as it is.
+ */
+export interface ShardPlan {
   readonly row: number;
   readonly col: number;
   readonly rect: PixelRect;
+  /** `sliceGeoBox(zone geobox, rect)`: pixel (0, 0) is zone pixel (rect.r0, rect.c0). */
+  readonly geobox: GeoBox;
   /** Pieces in registry order. */
   readonly pieces: readonly ShardPiece[];
 }
 
-/** Number of shard rows and columns of a zone grid. */
-export function shardGridShape(
-  height: number,
-  width: number,
-  shardPx = SHARD_PX,
-): [number, number] {
-  return [Math.ceil(height / shardPx), Math.ceil(width / shardPx)];
-}
-
 /**
- * Lists the shards any tile touches, in row-major shard order.
+ * Lists the shards any tile touches, in row-major shard order, each with its pieces in
+ * registry order (the placements' order). The zone plan's shard list: `planZones` calls it
+ * once per zone; everything downstream reads `plan.shards`.
  *
  * @example
- * const jobs = planShards(planZones(tiles)[0]);
- * jobs[0].pieces.length; // tiles overlapping shard (0, 0)
+ * const zg = zoneGrid([tileGrid(0.15, 52.25), tileGrid(0.25, 52.25)]);
+ * const shards = zoneShards(zg.geobox, zg.placements);
+ * shards[0].pieces.length; // tiles overlapping shard (0, 0)
  */
-export function planShards(plan: ZonePlan, shardPx = SHARD_PX): ShardJob[] {
-  const { height, width } = plan.geobox;
+export function zoneShards(
+  zoneBox: GeoBox,
+  placements: readonly TilePlacement[],
+  shardPx = SHARD_PX,
+): ShardPlan[] {
+  const { height, width } = zoneBox;
   const [, cols] = shardGridShape(height, width, shardPx);
   const pieces = new Map<number, ShardPiece[]>();
-  plan.placements.forEach((p, tile) => {
+  placements.forEach((p, tile) => {
     const r0 = p.rowOffsetPx, r1 = Math.min(height, p.rowOffsetPx + p.height);
     const c0 = p.colOffsetPx, c1 = Math.min(width, p.colOffsetPx + p.width);
     for (let sr = Math.floor(r0 / shardPx); sr * shardPx < r1; sr++) {
@@ -71,22 +74,18 @@ export function planShards(plan: ZonePlan, shardPx = SHARD_PX): ShardJob[] {
       }
     }
   });
-  const jobs: ShardJob[] = [];
+  const shards: ShardPlan[] = [];
   for (const key of [...pieces.keys()].sort((a, b) => a - b)) {
     const row = Math.floor(key / cols), col = key % cols;
-    jobs.push({
-      row,
-      col,
-      rect: {
-        r0: row * shardPx,
-        r1: Math.min(height, (row + 1) * shardPx),
-        c0: col * shardPx,
-        c1: Math.min(width, (col + 1) * shardPx),
-      },
-      pieces: pieces.get(key)!,
-    });
+    const rect = {
+      r0: row * shardPx,
+      r1: Math.min(height, (row + 1) * shardPx),
+      c0: col * shardPx,
+      c1: Math.min(width, (col + 1) * shardPx),
+    };
+    shards.push({ row, col, rect, geobox: sliceGeoBox(zoneBox, rect), pieces: pieces.get(key)! });
   }
-  return jobs;
+  return shards;
 }
 
 /**

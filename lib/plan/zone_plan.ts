@@ -1,12 +1,14 @@
 /**
  * Zone planning (pure): a tile list in registry order becomes one plan per (year, zone) —
- * the zone GeoBox and where each tile lands. No file is touched, so a whole registry can be
- * planned in seconds.
+ * the zone GeoBox, where each tile lands and the shard list (each shard's rectangle, GeoBox
+ * and tile pieces). Computed once; the build, verify and the display read it and never
+ * re-plan. No file is touched, so a whole registry can be planned in seconds.
  */
 import type { GeoBox } from "../grid/geobox.ts";
 import { type TileGrid, tileGrid } from "../grid/tile_grid.ts";
 import { type TilePlacement, zoneGrid } from "../grid/zone_grid.ts";
 import { compareTiles, type TileRef } from "../tiles/tile_ref.ts";
+import { type ShardPlan, zoneShards } from "./shard_plan.ts";
 
 /** Everything needed to build one zone store, before any file is read. */
 export interface ZonePlan {
@@ -21,12 +23,15 @@ export interface ZonePlan {
   readonly placements: readonly TilePlacement[];
   /** Tile count per native EPSG (326zz north, 327zz south). */
   readonly tilesPerEpsg: ReadonlyMap<number, number>;
+  /**
+   * The shards any tile touches, row-major, each with its GeoBox and its pieces in registry
+   * order (lib/plan/shard_plan.ts). Shards not listed are empty: never written.
+   */
+  readonly shards: readonly ShardPlan[];
 }
 
-/** Store name of a zone and year: `utm{ZZ}_{YYYY}.zarr`. */
-export function storeName(zone: number, year: number): string {
-  return `utm${String(zone).padStart(2, "0")}_${year}.zarr`;
-}
+// A plan's store is named by lib/store (re-exported: the plan display and tasks name stores).
+export { storeName } from "../store/names.ts";
 
 /**
  * Plans every (year, zone) present in `tiles`. Plans come out sorted by year then zone; the
@@ -35,6 +40,7 @@ export function storeName(zone: number, year: number): string {
  * @example
  * const [plan] = planZones([tileRef(2024, 15, 5225), tileRef(2024, 25, 5225)]);
  * plan.geobox.width; // zone grid width in pixels
+ * plan.shards[0].pieces; // the tiles overlapping the first shard
  */
 export function planZones(tiles: readonly TileRef[]): ZonePlan[] {
   // One grid per cell, shared by every year of that cell.
@@ -59,6 +65,9 @@ export function planZones(tiles: readonly TileRef[]): ZonePlan[] {
     const zg = zoneGrid(sorted.grids);
     const tilesPerEpsg = new Map<number, number>();
     for (const g of sorted.grids) tilesPerEpsg.set(g.epsg, (tilesPerEpsg.get(g.epsg) ?? 0) + 1);
+    // The shard list is computed on first use and kept: planning a whole registry
+    // (`scan --plan-only`, 2.7 M tiles) never needs it, a build needs it once.
+    let shards: readonly ShardPlan[] | undefined;
     plans.push({
       year: group.year,
       zone: group.zone,
@@ -68,6 +77,9 @@ export function planZones(tiles: readonly TileRef[]): ZonePlan[] {
       grids: sorted.grids,
       placements: zg.placements,
       tilesPerEpsg,
+      get shards() {
+        return shards ??= zoneShards(zg.geobox, zg.placements);
+      },
     });
   }
   return plans.sort((a, b) => a.year - b.year || a.zone - b.zone);

@@ -4,10 +4,12 @@
  * alpha-aware 2 × 2 reduction. Level k has pixel size 10·2^k m and shape ⌈H/2^k⌉ × ⌈W/2^k⌉ × 4;
  * the pyramid stops at the first level whose longest side is ≤ 1024 px.
  */
-import { type ArrayMetadata, arrayMetadata, SCALES_INNER_PX, SHARD_PX } from "../zarr/metadata.ts";
+import { SCALES_INNER_PX, SHARD_PX } from "../store/layout.ts";
+import { type LevelInfo, levelPath, type PreviewName } from "../store/previews.ts";
+import { type ArrayMetadata, arrayMetadata } from "../zarr/metadata.ts";
 
-/** The two previews: full-resolution array names, which are also their `multiscales` keys. */
-export type PreviewName = "rgb" | "pca_rgb";
+// Preview names, level paths and the `multiscales` entry are the store format's (lib/store).
+export { type LevelInfo, levelPath, type PreviewName };
 
 /**
  * zstd level of preview chunks: level 1 encodes RGBA twice as fast as level 3 for 4–8 % larger
@@ -18,27 +20,6 @@ export const PREVIEW_ZSTD_LEVEL = 1;
 
 /** Longest side (px) of the coarsest overview level. */
 export const OVERVIEW_MAX_PX = 1024;
-
-/** One level of a preview pyramid as the `multiscales` attribute records it. */
-export interface LevelInfo {
-  level: number;
-  path: string;
-  pixel_size_m: number;
-  transform: number[];
-  shape: [number, number, 4];
-}
-
-/**
- * Store path of level `k` of a preview (level 0 is the full-resolution array).
- *
- * @example
- * ```ts
- * levelPath("rgb", 2); // "rgb_overviews/2"
- * ```
- */
-export function levelPath(name: PreviewName, k: number): string {
-  return k === 0 ? name : `${name}_overviews/${k}`;
-}
 
 /**
  * Every level of a preview of an `height × width` store with level-0 `transform`: level 0,

@@ -3,10 +3,13 @@
  * `pca_explained_variance` [3], `pca_medians`, `pca_iqrs`, `pca_stretch {min, max}` — enough
  * to recompute any pixel. The maths is pca.ts; the pass is {@link writePreviews}.
  */
+import { TesseraError } from "../errors.ts";
+import { parsePcaAttributes, pcaAttributes as encode } from "../store/previews.ts";
 import type { PcaBasis } from "./pca.ts";
 
 /**
- * The root attributes recording a PCA preview (without its done flag).
+ * The root attributes recording a PCA preview (without its done flag); the encoding is
+ * lib/store/previews.ts's.
  *
  * @example
  * ```ts
@@ -14,19 +17,13 @@ import type { PcaBasis } from "./pca.ts";
  * ```
  */
 export function pcaAttributes(b: PcaBasis): Record<string, unknown> {
-  return {
-    pca_components: b.components,
-    pca_mean: b.mean,
-    pca_explained_variance: b.explainedVariance,
-    pca_medians: b.medians,
-    pca_iqrs: b.iqrs,
-    pca_stretch: { min: b.stretch.min, max: b.stretch.max },
-  };
+  return encode(b);
 }
 
 /**
  * Reads a PCA basis back from root attributes written by {@link pcaAttributes} (for readers
- * that recompute pixels, and tests).
+ * that recompute pixels, and tests). Missing or malformed `pca_*` attributes are a "BadStore"
+ * error.
  *
  * @example
  * ```ts
@@ -34,13 +31,9 @@ export function pcaAttributes(b: PcaBasis): Record<string, unknown> {
  * ```
  */
 export function pcaFromAttributes(a: Record<string, unknown>): PcaBasis {
-  const stretch = a.pca_stretch as { min: number[]; max: number[] };
-  return {
-    components: a.pca_components as number[][],
-    mean: a.pca_mean as number[],
-    explainedVariance: a.pca_explained_variance as number[],
-    medians: a.pca_medians as number[],
-    iqrs: a.pca_iqrs as number[],
-    stretch: { min: stretch.min, max: stretch.max },
-  };
+  const p = parsePcaAttributes(a);
+  if (!p) {
+    throw new TesseraError("BadStore", "no complete pca_* attributes: run `deno task pca` first");
+  }
+  return p;
 }

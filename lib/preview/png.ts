@@ -4,12 +4,14 @@
  * absolute differences, the usual heuristic) and a reader that assembles one whole pyramid level
  * from its shards.
  */
-import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import { TesseraError } from "../errors.ts";
+import { readDocument, readGroupAttributes } from "../store/documents.ts";
+import { documentKey } from "../store/layout.ts";
+import { parsePreviewAttributes, type PreviewName } from "../store/previews.ts";
 import { arrayLayout, type ArrayMetadata } from "../zarr/metadata.ts";
-import type { LevelInfo, PreviewName } from "./overviews.ts";
-import { readDenseShard } from "./store_io.ts";
+import { FsStore } from "../zarr/fs_store.ts";
+import { readDenseShard, wholeShardReader } from "./shard_read.ts";
 
 /**
  * Encodes `rgba` (`width × height × 4`, row-major) as a PNG.
@@ -103,24 +105,26 @@ export async function readPreviewLevel(
   name: PreviewName,
   level?: number,
 ): Promise<{ rgba: Uint8Array; width: number; height: number; level: number }> {
-  const root = JSON.parse(await Deno.readTextFile(join(storePath, "zarr.json")));
-  const levels = root.attributes?.multiscales?.[name] as LevelInfo[] | undefined;
-  const flag = name === "rgb" ? "has_rgb_preview" : "has_pca_preview";
-  if (!levels || root.attributes[flag] !== true) {
+  const store = new FsStore(storePath);
+  const previews = parsePreviewAttributes(await readGroupAttributes(store, storePath) ?? {});
+  const levels = previews.multiscales?.[name];
+  if (!levels || !(name === "rgb" ? previews.rgb : previews.pcaRgb)) {
     throw new TesseraError("BadStore", `has no finished ${name} preview`, storePath);
   }
   const info = levels[level ?? levels.length - 1];
   if (!info) throw new TesseraError("BadArgument", `${name} has no level ${level}`, storePath);
-  const meta = JSON.parse(
-    await Deno.readTextFile(join(storePath, info.path, "zarr.json")),
-  ) as ArrayMetadata;
+  const meta = await readDocument(store, documentKey(info.path), storePath) as ArrayMetadata;
+  if (!meta) throw new TesseraError("BadStore", `${info.path}: listed but missing`, storePath);
   const layout = arrayLayout(meta);
   const [h, w] = meta.shape, [SH, SW] = layout.chunkShape;
   const rgba = new Uint8Array(h * w * 4);
-  const scratch = { buf: new Uint8Array(0) };
+  const reader = wholeShardReader(storePath, info.path, meta);
+  let dense: Uint8Array | undefined;
   for (let sr = 0; sr * SH < h; sr++) {
     for (let sc = 0; sc * SW < w; sc++) {
-      const { data, exists } = readDenseShard(storePath, info.path, layout, [sr, sc], scratch);
+      const read = await readDenseShard(reader, sr, sc, dense);
+      const { data, exists } = read;
+      dense = data as Uint8Array;
       if (!exists) continue;
       for (let y = sr * SH; y < Math.min(h, (sr + 1) * SH); y++) {
         const cols = Math.min(w, (sc + 1) * SW) - sc * SW;

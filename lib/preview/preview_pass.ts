@@ -1,44 +1,33 @@
 /**
- * The preview pass (SPEC §6): choose the RGB stretch and/or the PCA basis from statistics,
- * then write `rgb` and/or `pca_rgb` whole shard by whole shard (both from one read of the
- * embeddings when both are asked for), then their overview pyramids level by level, then the
- * attributes — each done flag strictly last. Holds the store's lock throughout, so it never
- * runs beside a build or another pass on the same store.
+ * The preview pass (SPEC §6), in five phases, each in the file that holds it: (1) choose the
+ * RGB stretch and/or the PCA basis from statistics (parameters.ts); (2) withdraw the old
+ * previews (publish.ts); (3) write `rgb` and/or `pca_rgb` whole shard by whole shard and
+ * (4) their overview pyramids level by level (levels.ts); (5) publish the attributes, each
+ * done flag strictly last (publish.ts). Holds the store's lock throughout, so it never runs
+ * beside a build or another pass on the same store.
  *
  * A crash at any moment leaves the store without the preview's attributes and flag (they are
  * removed before anything is rewritten); re-running the pass gives the same bytes as an
  * uninterrupted run.
  */
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { acquireStoreLock } from "../store/lock.ts";
 import type { Progress } from "../cli/progress.ts";
 import { TesseraError } from "../errors.ts";
+import { listArrayShards } from "../store/shard_files.ts";
 import { FsStore } from "../zarr/fs_store.ts";
-import { arrayLayout, type ArrayMetadata, groupMetadata, jsonBytes } from "../zarr/metadata.ts";
-import { doneFlag, withoutPreviews, withPreviews } from "./attributes.ts";
-import {
-  type LevelInfo,
-  overviewShards,
-  previewArrayMetadata,
-  type PreviewName,
-  pyramidLevels,
-} from "./overviews.ts";
-import { type PcaBasis, pcaBasis } from "./pca.ts";
-import { pcaAttributes } from "./pca_pass.ts";
-import { PreviewPool } from "./pool.ts";
-import { chooseRgb, DEFAULT_RGB_BANDS, rgbAttributes } from "./rgb_pass.ts";
-import type { JobContext, JobResult, LevelRef, PreviewJob } from "./shard_jobs.ts";
-import { mergeShardSamples, type PreviewStatistics, readBuildStatistics } from "./statistics.ts";
-import { listShards, openZoneStore, updateRootAttributes } from "./store_io.ts";
+import { previewLevels, writeLevel0, writeOverviews, WrittenShards } from "./levels.ts";
+import type { LevelInfo, PreviewName } from "./overviews.ts";
+import { choosePreviewParameters, type PreviewRequest } from "./parameters.ts";
+import type { PcaBasis } from "./pca.ts";
+import { PhaseRunner } from "./phase_runner.ts";
+import { publishPreviews, withdrawPreviews } from "./publish.ts";
+import type { JobContext } from "./shard_jobs.ts";
+import type { PreviewStatistics } from "./statistics.ts";
+import { readPreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
 
-/** Which previews to write. */
-export interface PreviewRequest {
-  /** Write the RGB preview of these bands (default 0, 1, 2). */
-  rgb?: { bands?: readonly number[] };
-  /** Write the PCA preview. */
-  pca?: boolean;
-}
+export type { PreviewRequest } from "./parameters.ts";
 
 /** Options of {@link writePreviews}. */
 export interface PreviewOptions {
@@ -81,9 +70,8 @@ export async function writePreviews(
   const t0 = performance.now();
   if (!request.rgb && !request.pca) throw new TesseraError("BadArgument", "no preview requested");
   const lock = await acquireStoreLock(path);
-  let pool: PreviewPool | undefined;
   try {
-    const info = await openZoneStore(path);
+    const info = await readPreviewStoreInfo(path);
     const store = new FsStore(path);
     const ctx: JobContext = {
       storePath: path,
@@ -92,136 +80,38 @@ export async function writePreviews(
       embeddings: info.embeddings,
       scales: info.scales,
     };
-    const shards = await listShards(store, "scales");
+    const shards = await listArrayShards(path, "scales");
     const workers = Math.max(1, Math.min(opts.workers ?? 2, shards.length || 1));
-    const startPool = () => pool ??= PreviewPool.start(ctx, workers, opts.signal);
-    const phase = async (label: string, jobs: PreviewJob[]): Promise<JobResult[]> => {
-      if (jobs.length === 0) return [];
-      const bar = opts.progress?.(label, jobs.length);
-      try {
-        return await startPool().run(jobs, () => bar?.tick());
-      } finally {
-        bar?.stop();
-      }
-    };
-
+    using runner = new PhaseRunner(ctx, workers, opts);
     // Workers load their modules on the other cores while this thread chooses the parameters.
-    if (shards.length) startPool();
+    if (shards.length) runner.start();
 
-    // 1. Statistics and parameters, before anything in the store changes.
-    let stats: PreviewStatistics;
-    const built = await readBuildStatistics(path, info.attributes, info.bands, info.maxValidScale);
-    if (built) {
-      stats = { source: "build", input: built };
-    } else {
-      const res = await phase("sample", shards.map(([row, col]) => ({ type: "sample", row, col })));
-      stats = {
-        source: "shards",
-        input: mergeShardSamples(res.map((r) => r.stats!), info.bands, info.maxValidScale, path),
-      };
-    }
-    const rgb = request.rgb
-      ? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS)
-      : undefined;
-    const pca = request.pca ? pcaBasis(stats.input, path) : undefined;
+    const params = await choosePreviewParameters(info, shards, request, runner.run);
     const tChosen = performance.now();
 
-    // 2. Withdraw the old previews: attributes and flags first, then their arrays.
     const names: PreviewName[] = [];
-    if (rgb) names.push("rgb");
-    if (pca) names.push("pca_rgb");
-    await updateRootAttributes(store, (a) => withoutPreviews(a, names));
-    for (const name of names) {
-      for (const dir of [name, `${name}_overviews`]) {
-        await Deno.remove(join(path, dir), { recursive: true }).catch((e) => {
-          if (!(e instanceof Deno.errors.NotFound)) throw e;
-        });
-      }
-    }
-    await store.sweepTemps();
+    if (params.rgb) names.push("rgb");
+    if (params.pca) names.push("pca_rgb");
+    await withdrawPreviews(store, names);
 
-    // 3. Level 0, one job per shard with data.
-    const levels = Object.fromEntries(
-      names.map((n) => [n, pyramidLevels(n, info.height, info.width, info.transform)]),
-    ) as Record<PreviewName, LevelInfo[]>;
-    const refs = new Map<string, LevelRef>();
-    for (const name of names) {
-      for (const l of levels[name]) {
-        refs.set(l.path, {
-          path: l.path,
-          meta: previewArrayMetadata(l.shape[0], l.shape[1], l.level),
-        });
-      }
-      await store.set(`${name}/zarr.json`, jsonBytes(refs.get(name)!.meta));
-    }
-    let bytesWritten = 0;
-    const written = new Map<string, [number, number][]>(names.map((n) => [n, []]));
-    const record = (jobs: PreviewJob[], results: JobResult[]) => {
-      results.forEach((r, i) => {
-        for (const [p, n] of Object.entries(r.written)) {
-          bytesWritten += n;
-          if (!written.has(p)) written.set(p, []);
-          written.get(p)!.push([jobs[i].row, jobs[i].col]);
-        }
-      });
-    };
-    if (shards.length) startPool().setParams({ rgb, pca });
-    const renderJobs: PreviewJob[] = shards.map(([row, col]) => ({
-      type: "render",
-      row,
-      col,
-      previews: {
-        rgb: rgb ? refs.get("rgb") : undefined,
-        pca: pca ? refs.get("pca_rgb") : undefined,
-      },
-    }));
-    record(renderJobs, await phase(names.join("+"), renderJobs));
+    const levels = previewLevels(info, names);
+    const written = new WrittenShards();
+    await writeLevel0(store, levels, shards, params, runner, written);
     const tRendered = performance.now();
-
-    // 4. Overviews, level by level: level k is read back shard-aligned block by block.
-    const depth = Math.max(...names.map((n) => levels[n].length));
-    for (let k = 1; k < depth; k++) {
-      const jobs: PreviewJob[] = [];
-      for (const name of names) {
-        if (k >= levels[name].length) continue;
-        if (k === 1) {
-          await store.set(
-            `${name}_overviews/zarr.json`,
-            jsonBytes(groupMetadata({
-              description:
-                `2× overview levels of ${name} (alpha-aware mean); see the root multiscales`,
-            })),
-          );
-        }
-        const src = refs.get(levels[name][k - 1].path)!, dst = refs.get(levels[name][k].path)!;
-        await store.set(`${dst.path}/zarr.json`, jsonBytes(dst.meta));
-        const targets = overviewShards(
-          written.get(src.path) ?? [],
-          chunk(src.meta),
-          src.meta.shape,
-          chunk(dst.meta),
-        );
-        for (const [row, col] of targets) jobs.push({ type: "reduce", row, col, src, dst });
-      }
-      record(jobs, await phase(`overview ${k}`, jobs));
-    }
+    await writeOverviews(store, levels, runner, written);
     const tOverviews = performance.now();
 
-    // 5. Attributes, done flags last.
-    const added: Record<string, unknown> = {};
-    if (rgb) Object.assign(added, rgbAttributes(rgb), { [doneFlag("rgb")]: true });
-    if (pca) Object.assign(added, pcaAttributes(pca), { [doneFlag("pca_rgb")]: true });
-    await updateRootAttributes(store, (a) => withPreviews(a, added, levels));
+    await publishPreviews(store, params, levels.levels);
 
     const s = (a: number, b: number) => (b - a) / 1000;
     return {
       store: basename(path),
       path,
-      statistics: stats.source,
-      rgb: rgb && { ...rgb, levels: levels.rgb },
-      pca: pca && { ...pca, levels: levels.pca_rgb },
+      statistics: params.statistics,
+      rgb: params.rgb && { ...params.rgb, levels: levels.levels.rgb },
+      pca: params.pca && { ...params.pca, levels: levels.levels.pca_rgb },
       shards: shards.length,
-      bytesWritten,
+      bytesWritten: written.bytes,
       seconds: {
         choose: s(t0, tChosen),
         render: s(tChosen, tRendered),
@@ -230,11 +120,6 @@ export async function writePreviews(
       },
     };
   } finally {
-    pool?.close();
     await lock.release();
   }
-}
-
-function chunk(meta: ArrayMetadata): number[] {
-  return arrayLayout(meta).chunkShape;
 }

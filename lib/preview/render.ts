@@ -7,7 +7,7 @@
 import type { PcaBasis } from "./pca.ts";
 import { kernelFits, PcaKernel } from "./pca_kernel.ts";
 import { channel, type RgbParams } from "./stretch.ts";
-import type { ShardGrid } from "./store_io.ts";
+import type { ShardGrid } from "./shard_read.ts";
 
 /** Which previews to draw, with their parameters. */
 export interface RenderParams {

@@ -6,6 +6,7 @@
 import { TesseraError } from "../errors.ts";
 import type { PcaInput } from "./pca.ts";
 import { bandStretch, type RgbParams } from "./stretch.ts";
+import { rgbAttributes as encodeRgb } from "../store/previews.ts";
 
 /** Bands shown as R, G, B unless told otherwise (as upstream). */
 export const DEFAULT_RGB_BANDS: readonly [number, number, number] = [0, 1, 2];
@@ -31,7 +32,8 @@ export function chooseRgb(
 }
 
 /**
- * The root attributes recording an RGB preview (without its done flag).
+ * The root attributes recording an RGB preview (without its done flag); the encoding is
+ * lib/store/previews.ts's.
  *
  * @example
  * ```ts
@@ -39,5 +41,5 @@ export function chooseRgb(
  * ```
  */
 export function rgbAttributes(p: RgbParams): Record<string, unknown> {
-  return { rgb_bands: [...p.bands], rgb_stretch: { min: p.stretch.min, max: p.stretch.max } };
+  return encodeRgb(p);
 }

@@ -3,16 +3,24 @@
  * plain functions of a context: sample a shard's lattice pixels, colour a full-resolution
  * shard, or reduce a shard-aligned block of one pyramid level into the next. Each shard is
  * encoded whole and written once (temporary key + rename); all-fill shards are not written.
- * Memory per worker: one embeddings shard buffer (reused) plus a few 4–16 MiB RGBA blocks.
+ * Shards are read whole through the read API's ShardReader over FsStorage (shard_read.ts).
+ * Memory per worker: one embeddings shard's chunks plus a few 4–16 MiB RGBA blocks.
  */
-import { join } from "node:path";
 import { encodeDenseShard } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
 import { reduce2x2 } from "./overviews.ts";
 import { type RenderParams, renderShard } from "./render.ts";
-import { sampleShard } from "./shard_sample.ts";
-import { readDenseShard, readObjectSync, sanitiseScales, shardChunks } from "./store_io.ts";
+import { type SampleContext, sampleShard } from "./shard_sample.ts";
+import { chunkCache } from "../read/cache.ts";
+import { FsStorage } from "../read/fs_storage.ts";
+import { indexCache, ShardReader } from "../read/shard_reader.ts";
+import { maskInvalidScales } from "../store/pixel_state.ts";
+import type { NumericArray } from "../zarr/dtype.ts";
+import { readDenseShard, readShardChunks, wholeShardReader } from "./shard_read.ts";
+
+/** Shard indexes a sampling worker keeps (a few; each shard is sampled once). */
+const SAMPLE_INDEX_CACHE_BYTES = 2 ** 20;
 
 /** What every job needs: the store and its core arrays. */
 export interface JobContext {
@@ -48,9 +56,13 @@ export class PreviewJobs {
   readonly ctx: JobContext;
   params: RenderParams = {};
   #store: FsStore;
-  #embScratch = { buf: new Uint8Array(0) };
-  #scratch = { buf: new Uint8Array(0) };
+  /** The sampled shard's dense scales (reused). */
+  #sampleScratch: { dense?: NumericArray } = {};
+  /** Whole-shard readers by array path, and the dense shard buffer they fill (reused). */
+  #readers = new Map<string, ShardReader>();
+  #dense?: NumericArray;
   #outs = new Map<string, Uint8Array>();
+  #sample?: SampleContext;
 
   constructor(ctx: JobContext) {
     this.ctx = ctx;
@@ -60,19 +72,7 @@ export class PreviewJobs {
   /** Runs one job. */
   async run(job: PreviewJob): Promise<JobResult> {
     if (job.type === "sample") {
-      const c = this.ctx;
-      const stats = sampleShard(
-        {
-          storePath: c.storePath,
-          bands: c.bands,
-          maxValidScale: c.maxValidScale,
-          embeddings: arrayLayout(c.embeddings),
-          scales: arrayLayout(c.scales),
-        },
-        job.row,
-        job.col,
-        this.#scratch,
-      );
+      const stats = await sampleShard(this.#sampling(), job.row, job.col, this.#sampleScratch);
       return { stats, written: {} };
     }
     if (job.type === "render") return await this.#render(job.row, job.col, job.previews);
@@ -84,18 +84,13 @@ export class PreviewJobs {
     col: number,
     previews: { rgb?: LevelRef; pca?: LevelRef },
   ): Promise<JobResult> {
-    const { storePath, bands, maxValidScale } = this.ctx;
+    const { bands, maxValidScale } = this.ctx;
     const scalesLayout = arrayLayout(this.ctx.scales);
     const S = scalesLayout.chunkShape[0];
-    const scales = readDenseShard(storePath, "scales", scalesLayout, [row, col], this.#scratch)
+    const scales = (await this.#readDense("scales", this.ctx.scales, row, col))
       .data as Float32Array;
-    if (sanitiseScales(scales, maxValidScale) === 0) return { written: {} };
-    const embLayout = arrayLayout(this.ctx.embeddings);
-    const bytes = readObjectSync(
-      join(storePath, chunkKey("embeddings", [row, col, 0])),
-      this.#embScratch,
-    );
-    const emb = bytes ? shardChunks(bytes, embLayout) : undefined;
+    if (maskInvalidScales(scales, maxValidScale) === 0) return { written: {} };
+    const emb = await readShardChunks(this.#reader("embeddings", this.ctx.embeddings), row, col);
     const out = {
       rgb: previews.rgb ? this.#out("rgb", S * S * 4) : undefined,
       pca: previews.pca ? this.#out("pca", S * S * 4) : undefined,
@@ -125,13 +120,7 @@ export class PreviewJobs {
     const block = this.#out("block", (y1 - y0) * bw * 4);
     for (let sr = Math.floor(y0 / SSH); sr * SSH < y1; sr++) {
       for (let sc = Math.floor(x0 / SSW); sc * SSW < x1; sc++) {
-        const { data, exists } = readDenseShard(
-          this.ctx.storePath,
-          src.path,
-          s,
-          [sr, sc],
-          this.#scratch,
-        );
+        const { data, exists } = await this.#readDense(src.path, src.meta, sr, sc);
         if (!exists) continue;
         const u8 = data as Uint8Array;
         const ya = Math.max(y0, sr * SSH), yb = Math.min(y1, (sr + 1) * SSH);
@@ -166,6 +155,37 @@ export class PreviewJobs {
     if (!bytes) return 0;
     await this.#store.set(chunkKey(path, [row, col, 0]), bytes);
     return bytes.length;
+  }
+
+  /**
+   * The sampling context, made once per worker: its embeddings reader keeps a few shard
+   * indexes and no chunks (each lattice pixel is read once).
+   */
+  #sampling(): SampleContext {
+    const c = this.ctx;
+    return this.#sample ??= {
+      bands: c.bands,
+      maxValidScale: c.maxValidScale,
+      embeddings: new ShardReader(new FsStorage(c.storePath), "embeddings", c.embeddings, {
+        cache: chunkCache(0),
+        indexes: indexCache(SAMPLE_INDEX_CACHE_BYTES),
+      }),
+      scales: this.#reader("scales", c.scales),
+    };
+  }
+
+  /** The whole-shard reader of the array at `path` (made once per worker). */
+  #reader(path: string, meta: ArrayMetadata): ShardReader {
+    let r = this.#readers.get(path);
+    if (!r) this.#readers.set(path, r = wholeShardReader(this.ctx.storePath, path, meta));
+    return r;
+  }
+
+  /** Shard (row, col) of the array at `path`, densely, in the reused dense buffer. */
+  async #readDense(path: string, meta: ArrayMetadata, row: number, col: number) {
+    const read = await readDenseShard(this.#reader(path, meta), row, col, this.#dense);
+    this.#dense = read.data;
+    return read;
   }
 
   /** A zeroed scratch RGBA buffer of `n` bytes, reused across jobs. */

@@ -5,21 +5,21 @@
  * sample is then exactly the build's `stats/sample` (same candidates, priorities and bottom-k);
  * the sums cover that 64-px lattice instead of the build's 16-px one.
  */
-import { join } from "node:path";
-import { encodeStats, pixelPriority, SAMPLE_STEP_PX, type StatsPartial } from "../builder/stats.ts";
-import { TesseraError } from "../errors.ts";
-import { decodeChunk } from "../zarr/codecs.ts";
-import { type ArrayLayout, chunkKey } from "../zarr/metadata.ts";
-import { decodeShardIndex, shardIndexLength } from "../zarr/shard.ts";
-import { readDenseShard, sanitiseScales, shardGrid } from "./store_io.ts";
+import { encodeStats, SAMPLE_STEP_PX, type StatsPartial } from "../store/stats_codec.ts";
+import { pixelPriority } from "../store/statistics.ts";
+import type { ShardReader } from "../read/shard_reader.ts";
+import { maskInvalidScales } from "../store/pixel_state.ts";
+import type { NumericArray } from "../zarr/dtype.ts";
+import { readDenseShard } from "./shard_read.ts";
 
 /** What {@link sampleShard} needs to know about the store. */
 export interface SampleContext {
-  storePath: string;
   bands: number;
   maxValidScale: number;
-  embeddings: ArrayLayout;
-  scales: ArrayLayout;
+  /** The embeddings, read pixel by pixel (the read API's reader, over FsStorage). */
+  embeddings: ShardReader;
+  /** The scales, read a whole shard at a time. */
+  scales: ShardReader;
 }
 
 /**
@@ -29,21 +29,20 @@ export interface SampleContext {
  *
  * @example
  * ```ts
- * const partial = decodeStats(sampleShard(ctx, 0, 1, scratch));
+ * const partial = decodeStats(await sampleShard(ctx, 0, 1, scratch));
  * ```
  */
-export function sampleShard(
+export async function sampleShard(
   ctx: SampleContext,
   row: number,
   col: number,
-  scratch: { buf: Uint8Array },
-): Uint8Array {
+  scratch: { dense?: NumericArray },
+): Promise<Uint8Array> {
   const B = ctx.bands;
-  const { shard, inner, counts } = shardGrid(ctx.embeddings);
-  const S = shard[0];
-  const scales = readDenseShard(ctx.storePath, "scales", ctx.scales, [row, col], scratch)
-    .data as Float32Array;
-  sanitiseScales(scales, ctx.maxValidScale);
+  const S = ctx.embeddings.shardShape[0];
+  const read = await readDenseShard(ctx.scales, row, col, scratch.dense);
+  const scales = (scratch.dense = read.data) as Float32Array;
+  maskInvalidScales(scales, ctx.maxValidScale);
   const row0 = row * S, col0 = col * S;
   const first = (o: number) => (SAMPLE_STEP_PX - (o % SAMPLE_STEP_PX)) % SAMPLE_STEP_PX;
   const pixels: number[] = [];
@@ -61,83 +60,43 @@ export function sampleShard(
     vectors: new Float32Array(pixels.length * B),
   };
   if (pixels.length === 0) return encodeStats(st);
-  const path = join(ctx.storePath, chunkKey("embeddings", [row, col, 0]));
-  const vector = pixelReader(path, ctx.embeddings, inner, counts[1], B);
+  const vector = pixelVector(ctx.embeddings, [row, col, 0], B);
   const v = new Float64Array(B);
-  try {
-    pixels.forEach((p, n) => {
-      const y = Math.floor(p / S), x = p % S;
-      const e = vector(y, x);
-      const s = scales[p];
-      for (let b = 0; b < B; b++) v[b] = e[b] * s;
-      st.count++;
-      let k = 0;
-      for (let i = 0; i < B; i++) {
-        const vi = v[i];
-        st.sum[i] += vi;
-        for (let j = i; j < B; j++) st.sumProducts[k++] += vi * v[j];
-      }
-      st.priorities[n] = pixelPriority(row0 + y, col0 + x);
-      for (let b = 0; b < B; b++) st.vectors[n * B + b] = Math.fround(v[b]);
-    });
-  } finally {
-    vector.close();
+  for (let n = 0; n < pixels.length; n++) {
+    const p = pixels[n];
+    const y = Math.floor(p / S), x = p % S;
+    const e = await vector(y, x);
+    const s = scales[p];
+    for (let b = 0; b < B; b++) v[b] = e[b] * s;
+    st.count++;
+    let k = 0;
+    for (let i = 0; i < B; i++) {
+      const vi = v[i];
+      st.sum[i] += vi;
+      for (let j = i; j < B; j++) st.sumProducts[k++] += vi * v[j];
+    }
+    st.priorities[n] = pixelPriority(row0 + y, col0 + x);
+    for (let b = 0; b < B; b++) st.vectors[n * B + b] = Math.fround(v[b]);
   }
   return encodeStats(st);
 }
 
 /**
- * Reads single pixels' vectors from one embeddings shard: the index once, then for an
- * uncompressed inner chunk just the pixel's `bands` bytes, for a zstd one the decoded chunk.
+ * Reads single pixels' vectors from one embeddings shard: the index once (the reader's
+ * cache), then for an uncompressed inner chunk just the pixel's `bands` bytes, for a zstd one
+ * the decoded chunk. An absent shard or chunk is all zeros.
  */
-function pixelReader(
-  path: string,
-  layout: ArrayLayout,
-  inner: number[],
-  chunksPerRow: number,
+function pixelVector(
+  reader: ShardReader,
+  shard: readonly number[],
   B: number,
-): ((y: number, x: number) => Int8Array) & { close(): void } {
+): (y: number, x: number) => Promise<Int8Array> {
   const zeros = new Int8Array(B);
-  let file: Deno.FsFile | undefined;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  const nChunks = layout.chunkShape.reduce((a, n, i) => a * (n / inner[i]), 1);
-  let index: ReturnType<typeof decodeShardIndex> | undefined;
-  const readAt = (offset: number, length: number) => {
-    const out = new Uint8Array(length);
-    file!.seekSync(offset, Deno.SeekMode.Start);
-    for (let at = 0; at < length;) {
-      const n = file!.readSync(out.subarray(at));
-      if (n === null || n === 0) {
-        throw new TesseraError("BadStore", "embeddings shard is truncated", path);
-      }
-      at += n;
-    }
-    return out;
+  const [ih, iw] = reader.innerShape;
+  return async (y, x) => {
+    const chunk = reader.innerIndex([Math.floor(y / ih), Math.floor(x / iw), 0]);
+    const within = ((y % ih) * iw + (x % iw)) * B;
+    const bytes = await reader.chunkSlice(shard, chunk, within, B);
+    return bytes ? new Int8Array(bytes.buffer, bytes.byteOffset, B) : zeros;
   };
-  if (file) {
-    const size = file.statSync().size;
-    const len = shardIndexLength(nChunks);
-    if (size < len) {
-      throw new TesseraError("BadStore", "embeddings shard is shorter than its index", path);
-    }
-    index = decodeShardIndex(readAt(size - len, len), nChunks);
-  }
-  const chunkBytes = inner[0] * inner[1] * B;
-  const read = (y: number, x: number): Int8Array => {
-    const i = Math.floor(y / inner[0]) * chunksPerRow + Math.floor(x / inner[1]);
-    const loc = index?.[i];
-    if (!loc) return zeros;
-    const within = ((y % inner[0]) * inner[1] + (x % inner[1])) * B;
-    if (layout.compress === "none") {
-      const b = readAt(loc.offset + within, B);
-      return new Int8Array(b.buffer);
-    }
-    const raw = decodeChunk(readAt(loc.offset, loc.nbytes), layout, chunkBytes);
-    return new Int8Array(raw.buffer, raw.byteOffset + within, B);
-  };
-  return Object.assign(read, { close: () => file?.close() });
 }

@@ -4,18 +4,18 @@
  * embeddings; or, for a store without them, the merged lattice samples of its shards
  * (shard_sample.ts). Either way the result is one {@link PcaInput}, checked to be finite.
  */
-import { join } from "node:path";
+import { mergeStats } from "../store/statistics.ts";
+import { TesseraError } from "../errors.ts";
+import { parseStatisticsAttributes } from "../store/attributes.ts";
 import {
   decodeStats,
   emptyStats,
-  mergeStats,
+  fullSumProducts,
+  readStatsGroup,
   SAMPLE_SIZE,
   type StatsPartial,
-} from "../builder/stats.ts";
-import { TesseraError } from "../errors.ts";
-import { decodeChunk } from "../zarr/codecs.ts";
-import { typedArray } from "../zarr/dtype.ts";
-import { arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
+} from "../store/stats_codec.ts";
+import { FsStore } from "../zarr/fs_store.ts";
 import type { PcaInput } from "./pca.ts";
 import { assertFinite } from "./stretch.ts";
 
@@ -41,27 +41,11 @@ export async function readBuildStatistics(
   bands: number,
   maxValidScale: number,
 ): Promise<PcaInput | undefined> {
-  const count = attributes.stats_count;
-  if (typeof count !== "number") return undefined;
-  const read = async (name: string) => await readSingleChunkArray(path, `stats/${name}`);
-  const sum = await read("sum"),
-    sumProducts = await read("sum_products"),
-    sample = await read("sample");
-  if (!sum || !sumProducts || !sample) return undefined;
-  if (
-    !(sum instanceof Float64Array && sumProducts instanceof Float64Array &&
-      sample instanceof Float32Array)
-  ) {
-    throw new TesseraError("BadStore", "stats arrays have unexpected data types", path);
-  }
-  if (sum.length !== bands || sumProducts.length !== bands * bands || sample.length % bands) {
-    throw new TesseraError(
-      "BadStore",
-      `stats arrays do not match the store's ${bands} bands`,
-      path,
-    );
-  }
-  const input = { bands, count, sum, sumProducts, sample };
+  const attrs = parseStatisticsAttributes(attributes);
+  if (!attrs) return undefined;
+  const stored = await readStatsGroup(new FsStore(path), bands, path);
+  if (!stored) return undefined;
+  const input = { bands, count: attrs.count, ...stored };
   checkStatistics(input, maxValidScale, path);
   return input;
 }
@@ -83,15 +67,13 @@ export function mergeShardSamples(
 ): PcaInput {
   let st: StatsPartial = emptyStats(bands);
   for (const p of partials) st = mergeStats(st, decodeStats(p), SAMPLE_SIZE);
-  const full = new Float64Array(bands * bands);
-  let k = 0;
-  for (let i = 0; i < bands; i++) {
-    for (let j = i; j < bands; j++) {
-      full[i * bands + j] = st.sumProducts[k];
-      full[j * bands + i] = st.sumProducts[k++];
-    }
-  }
-  const input = { bands, count: st.count, sum: st.sum, sumProducts: full, sample: st.vectors };
+  const input = {
+    bands,
+    count: st.count,
+    sum: st.sum,
+    sumProducts: fullSumProducts(st),
+    sample: st.vectors,
+  };
   checkStatistics(input, maxValidScale, path);
   return input;
 }
@@ -135,34 +117,4 @@ export function checkStatistics(input: PcaInput, maxValidScale: number, path?: s
     const d = input.sumProducts[b * B + b];
     if (d < 0 || d > vmax * vmax * count) over("stats/sum_products", d, vmax * vmax * count);
   }
-}
-
-/**
- * Reads a small unsharded array stored as one chunk (the `stats/*` arrays): undefined when its
- * `zarr.json` is missing, fill when its chunk is. Direct, without zarrita: this runs once per
- * pass on the critical path, where zarrita's start-up cost would dominate.
- */
-async function readSingleChunkArray(path: string, name: string) {
-  const metaText = await Deno.readTextFile(join(path, name, "zarr.json")).catch(() => undefined);
-  if (metaText === undefined) return undefined;
-  const meta = JSON.parse(metaText) as ArrayMetadata;
-  const layout = arrayLayout(meta);
-  if (layout.innerChunkShape || layout.chunkShape.some((c, i) => c < meta.shape[i])) {
-    throw new TesseraError("BadStore", `${name} is not a single-chunk array`, path);
-  }
-  const n = meta.shape.reduce((a, b) => a * b, 1);
-  const chunkElems = layout.chunkShape.reduce((a, b) => a * b, 1);
-  const out = typedArray(layout.dataType, chunkElems);
-  if (layout.fill !== 0) out.fill(layout.fill);
-  const bytes = await Deno.readFile(join(path, chunkKey(name, meta.shape.map(() => 0)))).catch(
-    (e) => {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    },
-  );
-  if (bytes) {
-    const raw = decodeChunk(bytes, layout, out.byteLength);
-    new Uint8Array(out.buffer).set(raw);
-  }
-  return out.subarray(0, n);
 }

@@ -5,21 +5,7 @@
  */
 import { basename, join } from "node:path";
 import { TesseraError } from "../errors.ts";
-
-const STORE_NAME = /^utm(\d{2})_(\d{4})\.zarr$/;
-
-/**
- * Zone and year from a store name `utm{ZZ}_{YYYY}.zarr`, or undefined.
- *
- * @example
- * ```ts
- * parseStoreName("utm05_2024.zarr"); // { zone: 5, year: 2024 }
- * ```
- */
-export function parseStoreName(name: string): { zone: number; year: number } | undefined {
-  const m = STORE_NAME.exec(name);
-  return m ? { zone: Number(m[1]), year: Number(m[2]) } : undefined;
-}
+import { isStoreName, parseStoreName } from "../store/names.ts";
 
 /**
  * Resolves STORE arguments to store paths, sorted and without duplicates. An argument holding
@@ -53,7 +39,7 @@ export async function findStores(
       continue;
     }
     for await (const e of Deno.readDir(arg)) {
-      if (e.isDirectory && STORE_NAME.test(e.name) && keep(e.name, false)) {
+      if (e.isDirectory && isStoreName(e.name) && keep(e.name, false)) {
         found.add(join(arg, e.name));
       }
     }

@@ -1,15 +1,12 @@
 /**
  * Many zone stores under one directory or base URL, read as one: stores are found through
- * `_stores.json` (SPEC §7) or, locally, by listing `utm{ZZ}_{YYYY}.zarr` directories, opened
- * lazily, and share one limiter, one retry policy and one chunk cache. A lon/lat is routed to
- * the zone of the 0.1° cell containing it (the tile-centre rule, SPEC §3.1); near a zone seam
- * the neighbouring zone's store is tried when the first answer is not "valid" — each tile's
- * raster reaches a few hundred metres past its cell, so the neighbour often has the pixel.
+ * `_stores.json` or a directory listing (store_list.ts), opened lazily, and share one limiter,
+ * one retry policy and one chunk cache. A lon/lat is routed to its zone's store, and near a
+ * zone seam to the neighbour's too while the answer is not "valid" (zone_routing.ts).
  */
 import { join } from "node:path";
 import { TesseraError } from "../errors.ts";
 import { utmForward } from "../grid/utm.ts";
-import { utmZone } from "../grid/zone.ts";
 import { chunkCache } from "./cache.ts";
 import { htmlTable } from "./html.ts";
 import { openStorage } from "./location.ts";
@@ -24,76 +21,13 @@ import {
   samplePoints,
 } from "./point.ts";
 import { indexCache } from "./shard_reader.ts";
-import { getJson, type Storage, withPrefix } from "./storage.ts";
+import { abortable, type Storage, withPrefix } from "./storage.ts";
+import { listZoneStores, type StoreEntry } from "./store_list.ts";
+import { SEAM_DEGREES, seamNeighbours, STATE_RANK as RANK, zoneOfPoint } from "./zone_routing.ts";
 import { openZoneStore, type OpenZoneStoreOptions, type ZoneStore } from "./zone_store.ts";
 
-/**
- * Points this close (degrees of longitude) to a zone boundary also try the neighbour zone:
- * half a tile, doubled (upstream settled on the same band).
- *
- * @example
- * ```ts
- * seamNeighbours(138 - SEAM_DEGREES / 2); // [54]
- * ```
- */
-export const SEAM_DEGREES = 0.1;
-
-const STORE_NAME = /^utm(\d{2})_(\d{4})\.zarr$/;
-const RANK: Record<PixelState, number> = { outside: 0, nodata: 1, water: 2, valid: 3 };
-
-/**
- * The zone a point belongs to: the zone of the centre of the 0.1° cell containing it (the
- * rule that assigned tiles to zones).
- *
- * @example
- * ```ts
- * zoneOfPoint(-0.001); // 30
- * zoneOfPoint(0); // 31
- * ```
- */
-export function zoneOfPoint(lon: number): number {
-  return utmZone((Math.floor(lon * 10) + 0.5) / 10);
-}
-
-/**
- * The other zones worth trying for a point within `seamDegrees` of its zone's edge (wrapping
- * 60↔1); exactly on a seam that is the western zone.
- *
- * @example
- * ```ts
- * seamNeighbours(138.03); // [53]
- * seamNeighbours(137.97); // [54]
- * seamNeighbours(138.2); // []
- * seamNeighbours(-179.97); // [60]
- * ```
- */
-export function seamNeighbours(lon: number, seamDegrees = SEAM_DEGREES): number[] {
-  if (!Number.isFinite(lon)) return [];
-  const zone = zoneOfPoint(lon);
-  const west = (zone - 1) * 6 - 180, east = west + 6;
-  const out: number[] = [];
-  if (lon - west <= seamDegrees) out.push(zone === 1 ? 60 : zone - 1);
-  if (east - lon <= seamDegrees) out.push(zone === 60 ? 1 : zone + 1);
-  return out;
-}
-
-/** `p`, or a rejection with the signal's reason as soon as `signal` aborts. */
-function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-/** One store of a collection. */
-export interface StoreEntry {
-  name: string;
-  zone: number;
-  year: number;
-}
+export { type StoreEntry } from "./store_list.ts";
+export { SEAM_DEGREES, seamNeighbours, zoneOfPoint } from "./zone_routing.ts";
 
 /** Options of {@link ZoneCollection.open}. */
 export interface CollectionOptions extends OpenZoneStoreOptions {
@@ -164,31 +98,7 @@ export class ZoneCollection {
    */
   static async open(where: string | URL, opts: CollectionOptions = {}): Promise<ZoneCollection> {
     const { storage, location, fs } = openStorage(where, opts);
-    const listed = await getJson(storage, "_stores.json", opts.signal);
-    let names: string[];
-    if (listed !== undefined) {
-      if (!Array.isArray(listed) || !listed.every((n) => typeof n === "string")) {
-        throw new TesseraError("BadStore", "_stores.json must be a JSON array of names", location);
-      }
-      names = listed;
-    } else if (fs) {
-      names = await fs.listDirectories();
-    } else {
-      throw new TesseraError(
-        "BadStore",
-        "no _stores.json here, and an HTTP server cannot be listed: run `deno task manifest` " +
-          "on the directory, or open one store with openZoneStore",
-        location,
-      );
-    }
-    const entries: StoreEntry[] = [];
-    for (const name of names) {
-      const m = STORE_NAME.exec(name);
-      if (!m) continue;
-      const entry = { name, zone: Number(m[1]), year: Number(m[2]) };
-      if (!opts.years || opts.years.includes(entry.year)) entries.push(entry);
-    }
-    entries.sort((a, b) => a.year - b.year || a.zone - b.zone);
+    const entries = await listZoneStores(storage, location, fs, opts);
     return new ZoneCollection(location, storage, entries, opts);
   }
 

@@ -57,8 +57,6 @@ export {
   type InputCrs,
   locatePixel,
   type PixelLocation,
-  type PixelState,
-  pixelState,
   type PointOptions,
   type PointRead,
   type PointSamples,
@@ -66,6 +64,7 @@ export {
   readPoint,
   samplePoints,
 } from "./point.ts";
+export { type PixelState, pixelState } from "../store/pixel_state.ts";
 export {
   type CollectionOptions,
   type CollectionPointRead,

@@ -18,12 +18,15 @@
  *   shard cannot be split further.
  */
 import { TesseraError } from "../errors.ts";
+import { pixelContaining } from "../grid/geobox.ts";
 import { utmForward } from "../grid/utm.ts";
 import type { ShardReader } from "./shard_reader.ts";
 import type { ZoneStore } from "./zone_store.ts";
 
-/** What is at a point. See the module comment for what each state can and cannot mean. */
-export type PixelState = "valid" | "water" | "nodata" | "outside";
+// What is at a point (SPEC §4.3; see the module comment for what each state can and cannot
+// mean): the store format's one definition.
+export { type PixelState, pixelState } from "../store/pixel_state.ts";
+import { type PixelState, pixelState } from "../store/pixel_state.ts";
 
 /** The CRS of input coordinates: lon/lat, or the store's own UTM (easting, northing). */
 export type InputCrs = "EPSG:4326" | string;
@@ -81,25 +84,9 @@ export function locatePixel(store: ZoneStore, x: number, y: number, crs?: InputC
       `coordinates in ${crs}: give EPSG:4326 (lon, lat) or the store's ${store.crs} (E, N)`,
     );
   }
-  const [px, , e0, , , n0] = store.geobox.transform;
-  const col = Math.floor((easting - e0) / px);
-  const row = Math.floor((n0 - northing) / px);
+  const { row, col } = pixelContaining(store.geobox, easting, northing);
   const inside = row >= 0 && row < store.geobox.height && col >= 0 && col < store.geobox.width;
   return { row, col, easting, northing, inside };
-}
-
-/**
- * The state of a pixel from its stored scale and whether its `scales` shard exists.
- *
- * @example
- * ```ts
- * pixelState(0.06, true, 1); // "valid"
- * pixelState(NaN, false, 1); // "nodata"
- * ```
- */
-export function pixelState(scale: number, shardExists: boolean, maxValidScale: number): PixelState {
-  if (Number.isFinite(scale) && scale > 0 && scale < maxValidScale) return "valid";
-  return shardExists ? "water" : "nodata";
 }
 
 /**

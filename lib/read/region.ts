@@ -6,7 +6,8 @@
  * neighbouring chunks coalesced, in parallel under the storage's limiter.
  */
 import { TesseraError } from "../errors.ts";
-import { type GeoBox, geobox } from "../grid/geobox.ts";
+import { type GeoBox, geobox, pixelCorner, pixelSizeM } from "../grid/geobox.ts";
+import { boundsToPixelRect } from "../grid/pixel_rect.ts";
 import { utmForward } from "../grid/utm.ts";
 import type { InputCrs } from "./point.ts";
 import type { ShardReader } from "./shard_reader.ts";
@@ -104,13 +105,12 @@ export function regionWindow(
       `bbox in ${opts.crs}: give EPSG:4326 or the store's ${store.crs}`,
     );
   }
-  const [px, , e0, , , n0] = store.geobox.transform;
-  // A box edge that lies on a pixel edge (to float noise) must not pull in the next pixel.
-  const eps = 1e-6;
-  const col0 = Math.floor((minE - e0) / px + eps);
-  const row0 = Math.floor((n0 - maxN) / px + eps);
-  const col1 = Math.max(col0 + 1, Math.ceil((maxE - e0) / px - eps));
-  const row1 = Math.max(row0 + 1, Math.ceil((n0 - minN) / px - eps));
+  // A box edge that lies on a pixel edge (to float noise) must not pull in the next pixel;
+  // a box within one pixel (a point) still reads that pixel.
+  const px = boundsToPixelRect(store.geobox, [minE, minN, maxE, maxN], 1e-6);
+  const row0 = px.r0, col0 = px.c0;
+  const col1 = Math.max(col0 + 1, px.c1);
+  const row1 = Math.max(row0 + 1, px.r1);
   if (opts.clip === false) return { row0, col0, rows: row1 - row0, cols: col1 - col0 };
   const { height: H, width: W } = store.geobox;
   const r0 = Math.min(Math.max(row0, 0), H), r1 = Math.min(Math.max(row1, 0), H);
@@ -236,12 +236,13 @@ export async function readWindow(
     // Not valid means NaN, also where no embeddings chunk was stored.
     for (let i = 0; i < n; i++) if (!valid[i]) f.fill(NaN, i * B, (i + 1) * B);
   }
-  const [px, , e0, , , n0] = store.geobox.transform;
+  // Not sliceGeoBox: an unclipped window (`clip: false`) keeps its off-grid rows and columns.
+  const [x0, y0] = pixelCorner(store.geobox, win.row0, win.col0);
   return {
     data,
     scales,
     valid,
-    geobox: geobox(win.cols, win.rows, e0 + win.col0 * px, n0 - win.row0 * px, store.epsg, px),
+    geobox: geobox(win.cols, win.rows, x0, y0, store.epsg, pixelSizeM(store.geobox)),
     window: win,
     bands: B,
   };

@@ -1,42 +1,27 @@
 /**
  * Our own minimal reader of one `sharding_indexed` array (index at the end, CRC32C; the layout
- * lib/zarr/shard.ts writes). A shard's index is fetched with ONE suffix range request of
- * exactly 16·nInner + 4 bytes, checked, and kept in a bounded LRU (absent shards too, so a
- * second look costs nothing); then only the inner chunks asked for are range-requested —
- * neighbouring ones coalesced into one request — decoded with our codecs and kept in the
- * byte-bounded chunk cache. Concurrent requests for the same index or chunk share one fetch.
+ * lib/zarr/shard.ts writes) over any {@link Storage} — HTTP for the read API, a local directory
+ * (FsStorage) for the preview workers. A shard's index is fetched with ONE suffix range request
+ * (shard_index.ts), checked, and kept in a bounded LRU (absent shards too, so a second look
+ * costs nothing); then only the inner chunks asked for are range-requested — neighbouring ones
+ * coalesced into one request — decoded with our codecs and kept in the byte-bounded chunk
+ * cache, or only the bytes of a chunk asked for ({@link ShardReader.chunkSlice}). Concurrent
+ * requests for the same index or chunk share one fetch. Both caches are bounded (zero-sized
+ * ones keep nothing), so a reader that walks a whole zone holds what its caches hold, not
+ * every index it has seen.
  */
 import { TesseraError } from "../errors.ts";
 import { decodeChunk } from "../zarr/codecs.ts";
 import { itemSize } from "../zarr/dtype.ts";
 import { type ArrayLayout, arrayLayout, type ArrayMetadata, chunkKey } from "../zarr/metadata.ts";
-import { decodeShardIndex, shardIndexLength } from "../zarr/shard.ts";
-import { type ChunkCache, chunkCache, LruCache } from "./cache.ts";
+import { shardIndexLength } from "../zarr/shard.ts";
+import { type ChunkCache, chunkCache } from "./cache.ts";
+import { type ChunkRequest, planRuns } from "./chunk_runs.ts";
+import { type IndexCache, indexCache, readShardIndex, type ShardIndex } from "./shard_index.ts";
 import { isAbort, type Storage } from "./storage.ts";
 
-/**
- * A decoded shard index, compactly: `[2i]` is inner chunk i's byte offset and `[2i + 1]` its
- * length, both −1 when the chunk is absent (all fill).
- */
-export type ShardIndex = Float64Array;
-
-/** A cache of shard indexes (null = the shard does not exist), bounded by bytes. */
-export type IndexCache = LruCache<string, ShardIndex | null>;
-
-/**
- * An index cache holding at most `maxBytes` (default 32 MiB: ~2000 embedding shard indexes).
- *
- * @example
- * ```ts
- * const indexes = indexCache(8 << 20);
- * ```
- */
-export function indexCache(maxBytes = 32 * 2 ** 20): IndexCache {
-  return new LruCache<string, ShardIndex | null>({
-    maxWeight: maxBytes,
-    weigh: (v) => (v ? v.byteLength : 64),
-  });
-}
+export { type IndexCache, indexCache, type ShardIndex } from "./shard_index.ts";
+export { type ChunkRequest, planRuns } from "./chunk_runs.ts";
 
 /** Options of {@link ShardReader}. */
 export interface ShardReaderOptions {
@@ -50,47 +35,6 @@ export interface ShardReaderOptions {
   maxGapBytes?: number;
   /** Upper bound of one coalesced request (default 16 MiB). */
   maxRequestBytes?: number;
-}
-
-/** One stored inner chunk to fetch. */
-export interface ChunkRequest {
-  /** Inner chunk index in C order within the shard. */
-  chunk: number;
-  offset: number;
-  nbytes: number;
-}
-
-/**
- * Groups chunk requests into byte runs: sorted by offset, merged while the gap to the next
- * chunk is ≤ `maxGapBytes` and the run stays ≤ `maxRequestBytes`. Pure.
- *
- * @example
- * ```ts
- * planRuns([{ chunk: 0, offset: 0, nbytes: 10 }, { chunk: 1, offset: 10, nbytes: 10 }], 0, 1e6);
- * // [{ start: 0, end: 20, items: [both] }]
- * ```
- */
-export function planRuns<T extends ChunkRequest>(
-  requests: readonly T[],
-  maxGapBytes: number,
-  maxRequestBytes: number,
-): { start: number; end: number; items: T[] }[] {
-  const sorted = [...requests].sort((a, b) => a.offset - b.offset);
-  const runs: { start: number; end: number; items: T[] }[] = [];
-  for (const r of sorted) {
-    const last = runs.at(-1);
-    const end = r.offset + r.nbytes;
-    if (
-      last && r.offset - last.end <= maxGapBytes && r.offset >= last.end &&
-      end - last.start <= maxRequestBytes
-    ) {
-      last.end = end;
-      last.items.push(r);
-    } else {
-      runs.push({ start: r.offset, end, items: [r] });
-    }
-  }
-  return runs;
 }
 
 interface Shared<T> {
@@ -190,21 +134,7 @@ export class ShardReader {
     const ck = `${this.#id}|${key}`;
     if (this.indexes.has(ck)) return Promise.resolve(this.indexes.get(ck)!);
     return this.#shared(this.#indexInflight, ck, signal, async (s) => {
-      const bytes = await this.storage.get(key, { suffixLength: this.indexBytes }, s);
-      let index: ShardIndex | null = null;
-      if (bytes !== undefined) {
-        let locations;
-        try {
-          locations = decodeShardIndex(bytes, this.nInner);
-        } catch (e) {
-          const msg = (e as Error).message;
-          throw new TesseraError("BadStore", msg, key, { cause: e });
-        }
-        index = new Float64Array(2 * this.nInner).fill(-1);
-        locations.forEach((loc, i) => {
-          if (loc) [index![2 * i], index![2 * i + 1]] = [loc.offset, loc.nbytes];
-        });
-      }
+      const index = await readShardIndex(this.storage, key, this.nInner, { signal: s });
       this.indexes.set(ck, index);
       return index;
     });
@@ -273,6 +203,61 @@ export class ShardReader {
     return out;
   }
 
+  /**
+   * Bytes `start .. start + length` of the decoded inner chunk `chunk` of `shard` — one
+   * pixel's bands, say — or null when the chunk is absent (all fill). Of an uncompressed chunk
+   * only those bytes are requested (nothing is cached but the index); a compressed one is
+   * fetched and decoded whole, through the chunk cache like {@link ShardReader.chunks}.
+   *
+   * @example
+   * ```ts
+   * const px = await emb.chunkSlice([0, 1, 0], emb.innerIndex([3, 5, 0]), (y * 32 + x) * 128, 128);
+   * ```
+   */
+  async chunkSlice(
+    shard: readonly number[],
+    chunk: number,
+    start: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array | null> {
+    if (
+      !(Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= 0 &&
+        start + length <= this.chunkBytes)
+    ) {
+      throw new TesseraError(
+        "BadArgument",
+        `${this.array}: bytes ${start}+${length} are not inside a ${this.chunkBytes}-byte chunk`,
+      );
+    }
+    if (this.layout.compress !== "none") {
+      const [raw] = await this.chunks(shard, [chunk], signal);
+      return raw && raw.subarray(start, start + length);
+    }
+    const index = await this.index(shard, signal);
+    if (!(chunk >= 0 && chunk < this.nInner)) {
+      throw new TesseraError("BadArgument", `${this.array}: no inner chunk ${chunk} in a shard`);
+    }
+    if (!index || index[2 * chunk] < 0) return null;
+    const shardKey = this.shardKey(shard);
+    const hit = this.cache.get(this.#chunkCacheKey(shard, chunk));
+    if (hit) return hit.subarray(start, start + length);
+    if (index[2 * chunk + 1] !== this.chunkBytes) {
+      throw new TesseraError(
+        "BadStore",
+        `inner chunk is ${index[2 * chunk + 1]} bytes, expected ${this.chunkBytes}`,
+        `${shardKey}#${chunk}`,
+      );
+    }
+    const offset = index[2 * chunk] + start;
+    const bytes = await this.storage.get(shardKey, { offset, length }, signal);
+    if (bytes === undefined || bytes.length < length) {
+      this.#forgetIndex(shardKey);
+      throw truncated(shardKey, offset, offset + length, bytes);
+    }
+    return bytes;
+  }
+
   async #fetchRun(
     shardKey: string,
     run: { start: number; end: number; items: (ChunkRequest & { key: string })[] },
@@ -282,15 +267,8 @@ export class ShardReader {
     const length = run.end - run.start;
     const bytes = await this.storage.get(shardKey, { offset: run.start, length }, signal);
     if (bytes === undefined || bytes.length < length) {
-      // The shard changed under us (rebuilt or deleted): forget its index.
-      this.indexes.delete(`${this.#id}|${shardKey}`);
-      throw new TesseraError(
-        "BadStore",
-        `bytes ${run.start}..${run.end} listed in the shard index are ` +
-          (bytes === undefined ? "gone (the shard vanished)" : `missing (got ${bytes.length})`) +
-          "; the shard is truncated or was replaced while reading",
-        shardKey,
-      );
+      this.#forgetIndex(shardKey);
+      throw truncated(shardKey, run.start, run.end, bytes);
     }
     const copy = store && run.items.length > 1 && this.chunkBytes <= this.cache.maxWeight;
     return run.items.map((item) => {
@@ -311,6 +289,11 @@ export class ShardReader {
       if (store) this.cache.set(item.key, raw);
       return raw;
     });
+  }
+
+  /** The shard changed under us (rebuilt or deleted): its cached index is stale. */
+  #forgetIndex(shardKey: string): void {
+    this.indexes.delete(`${this.#id}|${shardKey}`);
   }
 
   #chunkCacheKey(shard: readonly number[], chunk: number): string {
@@ -362,4 +345,15 @@ export class ShardReader {
       if (map.get(key) === entry) map.delete(key);
     }
   }
+}
+
+/** Bytes the shard index lists are not there: the shard was truncated or replaced. */
+function truncated(shardKey: string, start: number, end: number, got?: Uint8Array): TesseraError {
+  return new TesseraError(
+    "BadStore",
+    `bytes ${start}..${end} listed in the shard index are ` +
+      (got === undefined ? "gone (the shard vanished)" : `missing (got ${got.length})`) +
+      "; the shard is truncated or was replaced while reading",
+    shardKey,
+  );
 }

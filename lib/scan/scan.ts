@@ -4,6 +4,7 @@
  * file checks read only headers.
  */
 import { planZones, storeName, type ZonePlan } from "../plan/zone_plan.ts";
+import { pixelSizeM } from "../grid/geobox.ts";
 import { straddlesZoneBoundary, touchesZoneEdge } from "../grid/zone.ts";
 import { tileName } from "../tiles/layout.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
@@ -75,8 +76,8 @@ export function summarisePlan(p: ZonePlan): ZoneSummary {
     tilesPerEpsg: Object.fromEntries([...p.tilesPerEpsg].sort((a, b) => a[0] - b[0])),
     widthPx: p.geobox.width,
     heightPx: p.geobox.height,
-    widthKm: p.geobox.width * 10 / 1000,
-    heightKm: p.geobox.height * 10 / 1000,
+    widthKm: p.geobox.width * pixelSizeM(p.geobox) / 1000,
+    heightKm: p.geobox.height * pixelSizeM(p.geobox) / 1000,
   };
 }
 

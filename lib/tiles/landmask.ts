@@ -10,7 +10,7 @@ import { fromArrayBuffer, type GeoTIFFImage } from "geotiff";
 import { TesseraError } from "../errors.ts";
 import type { Affine, GeoBox } from "../grid/geobox.ts";
 import { PIXEL_SIZE_M } from "../grid/tile_grid.ts";
-import { statRegularFile } from "./npy.ts";
+import { statRegularFile } from "./regular_file.ts";
 
 /**
  * An open landmask. It is a GeoBox, so it compares directly with the tile's computed grid.

@@ -5,7 +5,7 @@
  */
 
 import { TesseraError } from "../errors.ts";
-import { NPY_MAGIC, parseDescr } from "./npy.ts";
+import { NPY_MAGIC, parseDescr } from "./npy_header.ts";
 
 /** numpy pads headers so the data starts on this boundary (lets readers mmap aligned data). */
 const ARRAY_ALIGN = 64;

@@ -5,7 +5,7 @@
  * both open tiles through here, so a tile one of them refuses the other refuses too.
  */
 import { TesseraError } from "../errors.ts";
-import type { GeoBox } from "../grid/geobox.ts";
+import { type GeoBox, pixelCorner } from "../grid/geobox.ts";
 import type { TileGrid } from "../grid/tile_grid.ts";
 import { type Landmask, openLandmask } from "./landmask.ts";
 import { tileName, tilePaths } from "./layout.ts";
@@ -48,8 +48,8 @@ export interface LandmaskMismatch {
  */
 export function landmaskMismatches(mask: GeoBox, grid: GeoBox): LandmaskMismatch[] {
   const out: LandmaskMismatch[] = [];
-  const [, , me, , , mn] = mask.transform;
-  const [, , ce, , , cn] = grid.transform;
+  const [me, mn] = pixelCorner(mask, 0, 0);
+  const [ce, cn] = pixelCorner(grid, 0, 0);
   if (mask.epsg !== grid.epsg) {
     out.push({ what: "epsg", computed: `EPSG:${grid.epsg}`, landmask: `EPSG:${mask.epsg}` });
   }

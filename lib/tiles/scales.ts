@@ -7,11 +7,8 @@
 import { TesseraError } from "../errors.ts";
 import { type NpyFile, openNpy } from "./npy.ts";
 
-/**
- * Scales at or above this are sentinels (FLT_MAX occurs in the real data), not magnitudes:
- * int8 × scale for genuine embeddings stays well inside ±128.
- */
-export const DEFAULT_MAX_VALID_SCALE = 1.0;
+// Which scales are valid is the store format's rule (SPEC §4.3); re-exported for tile readers.
+export { DEFAULT_MAX_VALID_SCALE, isValidScale } from "../store/pixel_state.ts";
 
 /**
  * Opens a scales file, requiring float32 and 2 or 3 dimensions.
@@ -78,17 +75,4 @@ export async function readScaleRows(npy: NpyFile, r0: number, r1: number): Promi
     out[p] = m === -Infinity ? NaN : m;
   }
   return out;
-}
-
-/**
- * Whether a scale can dequantise a pixel: finite, positive and below `maxValidScale`.
- *
- * @example
- * ```ts
- * isValidScale(0.02); // true
- * isValidScale(3.4028235e38); // false: FLT_MAX sentinel
- * ```
- */
-export function isValidScale(s: number, maxValidScale: number = DEFAULT_MAX_VALID_SCALE): boolean {
-  return Number.isFinite(s) && s > 0 && s < maxValidScale;
 }

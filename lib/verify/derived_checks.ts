@@ -7,9 +7,16 @@
  * `multiscales`), without re-deriving any preview pixel.
  */
 import * as zarr from "zarrita";
-import { emptyStats, mergeStats, SAMPLE_STEP_PX, STATS_STEP_PX } from "../builder/stats.ts";
-import type { StatsPartial } from "../builder/stats.ts";
-import { bandPercentiles } from "../builder/zone_store.ts";
+import { mergeStats } from "../store/statistics.ts";
+import { readDocument } from "../store/documents.ts";
+import { parsePreviewAttributes, PREVIEW_ATTRIBUTES } from "../store/previews.ts";
+import {
+  emptyStats,
+  fullSumProducts,
+  statsAttributes,
+  type StatsPartial,
+} from "../store/stats_codec.ts";
+import { FsStore } from "../zarr/fs_store.ts";
 import { previewArrayMetadata, type PreviewName, pyramidLevels } from "../preview/overviews.ts";
 import { pcaBasis, type PcaInput } from "../preview/pca.ts";
 import { pcaAttributes } from "../preview/pca_pass.ts";
@@ -17,7 +24,7 @@ import { chooseRgb } from "../preview/rgb_pass.ts";
 import { fsReadable } from "../zarr/fs_store.ts";
 import type { ValueMismatch } from "./report.ts";
 import type { ShardDerived } from "./shard_derived.ts";
-import type { NodeDoc } from "./store_checks.ts";
+import type { NodeDocument } from "../store/documents.ts";
 
 /** The store-wide values re-derived from every shard. */
 export interface Derivation {
@@ -72,37 +79,17 @@ export class DerivedMerger {
 }
 
 /**
- * The group attributes the builder derives from the pixels, as `finalise` writes them:
- * `bad_scale_pixels` in tile-name order and the statistics' attributes (zone_store.ts
- * `writeStats`).
+ * The group attributes the builder derives from the pixels, as its `finalise` writes them:
+ * the statistics' attributes (lib/store/stats_codec.ts `statsAttributes`) and
+ * `bad_scale_pixels` in tile-name order.
  */
 export function derivedAttributes(d: Derivation): Record<string, unknown> {
-  const st = d.stats;
   return {
-    stats_count: st.count,
-    stats_lattice_px: STATS_STEP_PX,
-    stats_sample_lattice_px: SAMPLE_STEP_PX,
-    stats_sample_size: st.priorities.length,
-    stats_band_p2: bandPercentiles(st, 2),
-    stats_band_p98: bandPercentiles(st, 98),
+    ...statsAttributes(d.stats),
     bad_scale_pixels: Object.fromEntries(
       [...d.badScales].sort((a, b) => a[0].localeCompare(b[0])),
     ),
   };
-}
-
-/** The full symmetric band × band sum of products from the builder's upper triangle. */
-export function fullSumProducts(st: StatsPartial): Float64Array {
-  const B = st.bands;
-  const full = new Float64Array(B * B);
-  let k = 0;
-  for (let i = 0; i < B; i++) {
-    for (let j = i; j < B; j++) {
-      full[i * B + j] = st.sumProducts[k];
-      full[j * B + i] = st.sumProducts[k++];
-    }
-  }
-  return full;
 }
 
 /** The store's geometry as the plan gives it (for the preview pyramid). */
@@ -146,7 +133,7 @@ export async function checkDerived(
   return out;
 }
 
-/** The `stats/` group and arrays: documents as `writeStats` writes them, values bit for bit. */
+/** The `stats/` group and arrays: documents as the builder writes them, values bit for bit. */
 async function checkStatsArrays(
   storePath: string,
   st: StatsPartial,
@@ -245,7 +232,8 @@ async function checkPreviews(
   g: Geometry,
 ): Promise<ValueMismatch[]> {
   const out: ValueMismatch[] = [];
-  const rgbDone = attrs.has_rgb_preview === true, pcaDone = attrs.has_pca_preview === true;
+  const done = parsePreviewAttributes(attrs);
+  const rgbDone = done.rgb, pcaDone = done.pcaRgb;
   const expected: Record<string, unknown> = {};
   const absent: string[] = [];
   const levels: Partial<Record<PreviewName, ReturnType<typeof pyramidLevels>>> = {};
@@ -265,7 +253,7 @@ async function checkPreviews(
       const stretch = chooseRgb(input, bands).stretch;
       expected.rgb_stretch = { min: stretch.min, max: stretch.max };
     }
-  } else absent.push("rgb_bands", "rgb_stretch");
+  } else absent.push(...PREVIEW_ATTRIBUTES.rgb.slice(0, -1));
   if (pcaDone) {
     levels.pca_rgb = pyramidLevels("pca_rgb", g.height, g.width, g.transform);
     try {
@@ -278,14 +266,7 @@ async function checkPreviews(
       });
     }
   } else {
-    absent.push(
-      "pca_components",
-      "pca_mean",
-      "pca_explained_variance",
-      "pca_medians",
-      "pca_iqrs",
-      "pca_stretch",
-    );
+    absent.push(...PREVIEW_ATTRIBUTES.pca_rgb.slice(0, -1));
   }
   const ms = Object.keys(levels).length ? levels : undefined;
   if (JSON.stringify(attrs.multiscales) !== JSON.stringify(ms)) {
@@ -347,10 +328,6 @@ function sortedKeys(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
-async function readJson(storePath: string, key: string): Promise<NodeDoc | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${storePath}/${key}`));
-  } catch {
-    return undefined;
-  }
+async function readJson(storePath: string, key: string): Promise<NodeDocument | undefined> {
+  return await readDocument(new FsStore(storePath), key).catch(() => undefined);
 }

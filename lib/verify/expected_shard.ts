@@ -13,9 +13,9 @@
  *
  * so the two agree only if both implement the rule.
  */
-import type { GeoBox } from "../grid/geobox.ts";
+import { type GeoBox, pixelCentre } from "../grid/geobox.ts";
 import { utmInverse } from "../grid/utm.ts";
-import type { PixelCounts, PixelMismatch, PixelState } from "./report.ts";
+import type { PixelCounts, PixelCoverage, PixelMismatch } from "./report.ts";
 import { LatticeStats } from "./shard_derived.ts";
 
 /** A zone-grid pixel rectangle, half-open. */
@@ -91,8 +91,8 @@ export function pixelCell(
   row: number,
   col: number,
 ): [number, number] {
-  const [a, , x0, , e, y0] = geobox.transform;
-  const [lon, lat] = utmInverse(x0 + (col + 0.5) * a, y0 + (row + 0.5) * e, zone, false);
+  const [x, y] = pixelCentre(geobox, row, col);
+  const [lon, lat] = utmInverse(x, y, zone, false);
   return [Math.floor(lon * 10), Math.floor(lat * 10)];
 }
 
@@ -136,7 +136,7 @@ export function compareBlock(
       }
 
       let owner = -1, byCell = false;
-      let state: PixelState;
+      let state: PixelCoverage;
       if (nValid === 0) {
         state = covered ? "masked" : "empty";
       } else if (nValid === 1) {

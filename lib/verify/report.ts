@@ -1,7 +1,7 @@
 /**
  * What `verify` finds, as plain values: per-shard results that workers send back, the merged
- * report of a whole store, and its text and JSON renderings (with what to do about it). Pure:
- * no I/O.
+ * report of a whole store, and its text and JSON renderings (what to do about it is
+ * advice.ts). Pure: no I/O.
  */
 import type { TileFailure } from "../tiles/open_tile.ts";
 import type { ShardDerived } from "./shard_derived.ts";
@@ -13,7 +13,13 @@ import type { StrayObject } from "./store_objects.ts";
  * `masked` only water or invalid pixels (NaN scale, zero embeddings); `empty` no usable tile
  * (fill values).
  */
-export type PixelState = "exact" | "overlap" | "masked" | "empty";
+export type PixelCoverage = "exact" | "overlap" | "masked" | "empty";
+
+/**
+ * @deprecated Renamed {@link PixelCoverage}: "pixel state" is what a read finds
+ * (lib/store/pixel_state.ts), this is what verify expects from the source tiles.
+ */
+export type PixelState = PixelCoverage;
 
 /** Pixel counts by expected state, plus the pixels that did not match or could not be read. */
 export interface PixelCounts {
@@ -45,7 +51,7 @@ export interface PixelMismatch {
   /** The tile that owns the pixel, or null when none does (masked by no tile, or empty). */
   tile: string | null;
   /** What the pixel should have been. */
-  state: PixelState;
+  state: PixelCoverage;
 }
 
 /** A shard that is damaged or unreadable (bad index CRC, undecodable chunk, …). */
@@ -272,110 +278,6 @@ export function formatReport(r: VerifyReport): string {
       : "\nFAILED: the store differs from its source tiles.",
   );
   return lines.join("\n");
-}
-
-/** Where a store came from, for the commands the advice names. */
-export interface StoreOrigin {
-  base: string;
-  zone: number;
-  year: number;
-  /** The directory holding the store (the build's `--output-dir`). */
-  outputDir: string;
-  /** The store itself. */
-  store: string;
-  registryDir?: string;
-}
-
-/**
- * The build command that re-checks every shard of the store against the plan and rewrites
- * what differs (missing, truncated or corrupt shards, then the statistics).
- *
- * @example
- * repairCommand({ base: "/data", zone: 30, year: 2024, outputDir: "/data/zarr", store: "…" });
- * // "deno task build /data --zones 30 --year 2024 --output-dir /data/zarr --repair"
- */
-export function repairCommand(o: StoreOrigin): string {
-  return buildCommand(o, ["--repair"]);
-}
-
-function buildCommand(o: StoreOrigin, extra: string[]): string {
-  const args = [o.base, "--zones", String(o.zone), "--year", String(o.year)];
-  args.push("--output-dir", o.outputDir);
-  if (o.registryDir) args.push("--registry-dir", o.registryDir);
-  return ["deno task build", ...[...args, ...extra].map(shellQuote)].join(" ");
-}
-
-/** Preview attributes and documents: rewritten by the preview passes, not by a repair. */
-const PREVIEW_ITEM = /^(attribute (rgb_|pca_|multiscales|has_)|array (rgb|pca_rgb)\b)/;
-
-/**
- * What to do about a report's findings, one step a line, naming the exact commands: a repair
- * for damaged or wrong shards and statistics, the preview passes for previews, deleting stray
- * objects, and a rebuild from scratch when the store's grid or documents disagree with the
- * plan. `previews` says which previews the store has (they survive a repair, so previews of
- * wrong pixels must be rewritten afterwards).
- *
- * @example
- * const advice = adviceFor(report, origin, { rgbBands: [0, 1, 2], pca: true });
- */
-export function adviceFor(
-  r: Omit<VerifyReport, "advice">,
-  origin: StoreOrigin,
-  previews: { rgbBands?: readonly number[]; pca: boolean },
-): string[] {
-  const out: string[] = [];
-  const c = r.counts;
-  const unfinished = r.metadata.some((m) => m.what === "attribute build_complete");
-  const structural = !r.pixelsChecked ||
-    r.metadata.some((m) => !/^attribute (failed_tiles|build_complete)$/.test(m.what));
-  const repairable = r.shardProblems.length > 0 || c.mismatched > 0 || c.unverified > 0 ||
-    r.metadata.some((m) => m.what === "attribute failed_tiles") ||
-    r.derived.some((m) => !PREVIEW_ITEM.test(m.what));
-  const previewItems = r.derived.some((m) => PREVIEW_ITEM.test(m.what));
-  if (unfinished && !structural) {
-    out.push(`Finish the build first: ${buildCommand(origin, ["--resume"])}`);
-  } else if (structural) {
-    out.push(
-      "The store's grid, coordinates or array documents do not match the zone plan " +
-        `recomputed from ${origin.base}. If that is the dataset it was built from, rebuild ` +
-        `the store from scratch: delete ${shellQuote(origin.store)}, then run ` +
-        buildCommand(origin, []),
-    );
-  } else if (repairable) {
-    out.push(
-      "Rebuild the shards and statistics that differ from the tiles (every shard is " +
-        `re-checked; good ones are kept): ${r.repairCommand}`,
-    );
-  }
-  const pixelsRewritten = !structural && (c.mismatched > 0 || c.unverified > 0 ||
-    r.shardProblems.length > 0);
-  if (previewItems || (pixelsRewritten && (previews.rgbBands || previews.pca))) {
-    const cmds: string[] = [];
-    if (previews.rgbBands) {
-      cmds.push(
-        `deno task stats ${shellQuote(origin.store)} --bands ${previews.rgbBands.join(",")}`,
-      );
-    }
-    if (previews.pca) cmds.push(`deno task pca ${shellQuote(origin.store)}`);
-    if (cmds.length) {
-      out.push(
-        `${pixelsRewritten ? "Then rewrite" : "Rewrite"} the previews (a repair leaves them ` +
-          `as they are): ${cmds.join(" and ")}`,
-      );
-    }
-  }
-  if (r.strayCount) {
-    out.push(
-      `Delete the ${r.strayCount} stray object(s) listed above from ${shellQuote(origin.store)}: ` +
-        "no reader looks at them and the builder never writes them.",
-    );
-  }
-  return out;
-}
-
-/** `s` as one POSIX shell word: unchanged when safe, else single-quoted. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_.,:=@%+\/-]+$/.test(s) ? s : `'${s.replaceAll("'", `'"'"'`)}'`;
 }
 
 /**

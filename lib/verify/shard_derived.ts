@@ -13,11 +13,11 @@
  */
 import {
   emptyStats,
-  pixelPriority,
   SAMPLE_STEP_PX,
   STATS_STEP_PX,
   type StatsPartial,
-} from "../builder/stats.ts";
+} from "../store/stats_codec.ts";
+import { pixelPriority } from "../store/statistics.ts";
 
 /** One shard's re-derived build-time values, posted back by a verifier with its report. */
 export interface ShardDerived {

@@ -3,63 +3,34 @@
  * the coordinate arrays, and each shard's index (CRC32C and bounds — zarrita reads shards
  * without checking the CRC, so a damaged index would otherwise pass unnoticed).
  */
-import { join } from "node:path";
 import * as zarr from "zarrita";
-import type { ZonePlan } from "../plan/zone_plan.ts";
-import { TesseraError } from "../errors.ts";
+import type { BuildPlan } from "../plan/build_plan.ts";
 import { utmWkt } from "../grid/crs.ts";
+import { geoboxBounds, pixelSizeM } from "../grid/geobox.ts";
 import { storeEpsg } from "../grid/zone.ts";
-import { fsReadable, FsStore } from "../zarr/fs_store.ts";
-import { decodeShardIndex, shardIndexLength } from "../zarr/shard.ts";
+import { coordinateArrays } from "../zarr/coords.ts";
+import { fsReadable, type FsStore } from "../zarr/fs_store.ts";
+import { FsStorage } from "../read/fs_storage.ts";
+import { readShardIndex, ShardIndexError } from "../read/shard_index.ts";
+import { STORE_FORMAT } from "../store/attributes.ts";
+import { type NodeDocument, readDocument } from "../store/documents.ts";
 import type { ValueMismatch } from "./report.ts";
 
-/** Store format version this verifier understands. */
-const FORMAT_VERSION = 1;
-
-/** A parsed `zarr.json`, as far as verify looks at it. */
-export interface NodeDoc {
-  node_type?: string;
-  shape?: number[];
-  data_type?: string;
-  fill_value?: unknown;
-  dimension_names?: string[];
-  chunk_grid?: { configuration?: { chunk_shape?: number[] } };
-  codecs?: { name: string; configuration?: Record<string, unknown> }[];
-  attributes?: Record<string, unknown>;
-}
-
-/** Reads and parses `{key}` (a zarr.json); undefined when absent, BadStore when not JSON. */
-export async function readDoc(store: FsStore, key: string): Promise<NodeDoc | undefined> {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new TesseraError(
-      "BadStore",
-      `${key} is not valid JSON (${(e as Error).message})`,
-      store.root,
-    );
-  }
-}
-
 /**
- * The group attributes a build of `plan` must have written (SPEC §4.4), with `bands` and
- * `maxValidScale` as the builder would use them. `failed_tiles` and statistics are checked
- * elsewhere; informational attributes (dataset version, builder) are not checked.
+ * The group attributes a build of `plan` must have written (SPEC §4.4), with its band count
+ * and `maxValidScale` as the builder would use them. `failed_tiles` and statistics are
+ * checked elsewhere; informational attributes (dataset version, builder) are not checked.
  *
  * @example
- * expectedAttributes(plan, 128, 1).transform; // [10, 0, originE, 0, -10, originN]
+ * expectedAttributes(withBands(plan, 128), 1).transform; // [10, 0, originE, 0, -10, originN]
  */
 export function expectedAttributes(
-  plan: ZonePlan,
-  bands: number,
+  plan: BuildPlan,
   maxValidScale: number,
 ): Record<string, unknown> {
   const { width: W, height: H, transform } = plan.geobox;
-  const [px, , e0, , , n0] = transform;
   const epsg = storeEpsg(plan.zone);
-  const t = [px, 0, e0, 0, -px, n0];
+  const t = [...transform];
   return {
     utm_zone: plan.zone,
     year: plan.year,
@@ -67,15 +38,15 @@ export function expectedAttributes(
     "proj:code": `EPSG:${epsg}`,
     crs_wkt: utmWkt(plan.zone),
     transform: t,
-    pixel_size_m: px,
+    pixel_size_m: pixelSizeM(plan.geobox),
     n_tiles: plan.tiles.length,
-    n_bands: bands,
+    n_bands: plan.bands,
     max_valid_scale: maxValidScale,
-    tessera_zones_format: FORMAT_VERSION,
+    tessera_zones_format: STORE_FORMAT,
     "spatial:dimensions": ["northing", "easting"],
     "spatial:transform": t,
     "spatial:shape": [H, W],
-    "spatial:bbox": [e0, n0 - px * H, e0 + px * W, n0],
+    "spatial:bbox": geoboxBounds(plan.geobox),
     "spatial:registration": "pixel",
     build_complete: true,
   };
@@ -96,8 +67,9 @@ export function compareAttributes(
 }
 
 /** The array documents verify depends on, and what they must say. */
-export function expectedArrays(plan: ZonePlan, bands: number) {
+export function expectedArrays(plan: BuildPlan) {
   const { width: W, height: H } = plan.geobox;
+  const { bands } = plan;
   return {
     embeddings: {
       shape: [H, W, bands],
@@ -123,13 +95,12 @@ export function expectedArrays(plan: ZonePlan, bands: number) {
  */
 export async function checkArrayDocs(
   store: FsStore,
-  plan: ZonePlan,
-  bands: number,
-): Promise<{ docs: Record<string, NodeDoc | undefined>; mismatches: ValueMismatch[] }> {
-  const docs: Record<string, NodeDoc | undefined> = {};
+  plan: BuildPlan,
+): Promise<{ docs: Record<string, NodeDocument | undefined>; mismatches: ValueMismatch[] }> {
+  const docs: Record<string, NodeDocument | undefined> = {};
   const mismatches: ValueMismatch[] = [];
-  for (const [name, want] of Object.entries(expectedArrays(plan, bands))) {
-    const doc = docs[name] = await readDoc(store, `${name}/zarr.json`);
+  for (const [name, want] of Object.entries(expectedArrays(plan))) {
+    const doc = docs[name] = await readDocument(store, `${name}/zarr.json`, store.root);
     if (!doc || doc.node_type !== "array") {
       mismatches.push({
         what: `array ${name}`,
@@ -156,16 +127,15 @@ export async function checkArrayDocs(
  */
 export async function checkCoordinates(
   storePath: string,
-  plan: ZonePlan,
-  bands: number,
+  plan: BuildPlan,
   maxListed: number,
 ): Promise<{ mismatches: ValueMismatch[]; count: number }> {
-  const [px, , e0, , , n0] = plan.geobox.transform;
+  const { easting, northing } = coordinateArrays(plan.geobox);
   const root = zarr.root(fsReadable(storePath));
   const want: [string, number, (i: number) => number][] = [
-    ["easting", plan.geobox.width, (i) => e0 + (i + 0.5) * px],
-    ["northing", plan.geobox.height, (j) => n0 - (j + 0.5) * px],
-    ["band", bands, (b) => b],
+    ["easting", easting.length, (i) => easting[i]],
+    ["northing", northing.length, (j) => northing[j]],
+    ["band", plan.bands, (b) => b],
   ];
   const mismatches: ValueMismatch[] = [];
   let count = 0;
@@ -206,7 +176,7 @@ export async function checkCoordinates(
  * toolkit writes (at the end, `bytes` little endian + `crc32c`); undefined otherwise (the
  * index is then not checked).
  */
-export function shardIndexChunks(doc: NodeDoc): number | undefined {
+export function shardIndexChunks(doc: NodeDocument): number | undefined {
   const codec = doc.codecs?.length === 1 ? doc.codecs[0] : undefined;
   if (codec?.name !== "sharding_indexed") return undefined;
   const cfg = codec.configuration as {
@@ -229,50 +199,27 @@ export function shardIndexChunks(doc: NodeDoc): number | undefined {
 }
 
 /**
- * Checks one shard object's index: present, at least index-sized, CRC32C correct, every
- * location inside the payload. Returns whether the object exists and what is wrong, if
- * anything.
+ * Checks one shard object's index with the read API's reader (lib/read/shard_index.ts over
+ * FsStorage): present, at least index-sized, CRC32C correct, every location inside the
+ * payload. Nothing is cached: each shard is checked as it is on disk now. Returns whether the
+ * object exists and what is wrong, if anything.
  */
 export async function checkShardIndex(
   storeRoot: string,
   key: string,
   nChunks: number,
 ): Promise<{ present: boolean; problem?: string }> {
-  let size: number;
   try {
-    size = (await Deno.stat(join(storeRoot, key))).size;
+    const index = await readShardIndex(new FsStorage(storeRoot), key, nChunks, {
+      checkPayload: true,
+    });
+    return { present: index !== null };
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { present: false };
-    throw e;
-  }
-  const indexLength = shardIndexLength(nChunks);
-  if (size < indexLength) {
-    return {
-      present: true,
-      problem: `shard of ${size} bytes is shorter than its ${indexLength}-byte index`,
-    };
-  }
-  const tail = await new FsStore(storeRoot).get(key, { suffixLength: indexLength });
-  try {
-    const locations = decodeShardIndex(tail!, nChunks);
-    const payloadEnd = size - indexLength;
-    for (let i = 0; i < locations.length; i++) {
-      const l = locations[i];
-      if (l && l.offset + l.nbytes > payloadEnd) {
-        return {
-          present: true,
-          problem:
-            `index entry ${i} points past the payload (${l.offset}+${l.nbytes} > ${payloadEnd})`,
-        };
-      }
+    if (!(e instanceof ShardIndexError)) {
+      return { present: true, problem: `cannot be read (${(e as Error).message})` };
     }
-  } catch (e) {
     // The codec's generic advice gives way to the exact command (report.ts adviceFor).
-    const message = (e as Error).message.replace(
-      /; rebuild it with `deno task build … --repair`.*$/,
-      "",
-    );
-    return { present: true, problem: message };
+    const problem = e.problem.replace(/; rebuild it with `deno task build … --repair`.*$/, "");
+    return { present: true, problem };
   }
-  return { present: true };
 }

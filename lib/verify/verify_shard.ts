@@ -7,9 +7,7 @@
  * of any size verifies in bounded memory. Runs in a worker or in-process.
  */
 import * as zarr from "zarrita";
-import type { GeoBox } from "../grid/geobox.ts";
-import type { TileGrid } from "../grid/tile_grid.ts";
-import type { TileRef } from "../tiles/tile_ref.ts";
+import type { WorkerPlan } from "../plan/build_plan.ts";
 import { type ClosableReadable, fileReadable } from "./file_readable.ts";
 import { type CandidateBlock, compareBlock, type Rect, type StoreShard } from "./expected_shard.ts";
 import { emptyCounts, type ShardReport, type TileFailure } from "./report.ts";
@@ -49,15 +47,12 @@ export interface ShardedArray {
 export interface VerifyContext {
   storePath: string;
   base: string;
-  zone: number;
-  /** The zone grid of the plan (equal to the store's, checked before any shard is verified). */
-  geobox: GeoBox;
-  bands: number;
+  /**
+   * The zone's plan with its band count (lib/plan/build_plan.ts); its grid equals the store's,
+   * checked before any shard is verified.
+   */
+  plan: WorkerPlan;
   maxValidScale: number;
-  /** The plan's tiles, grids and placements, registry order. */
-  tiles: readonly TileRef[];
-  grids: readonly TileGrid[];
-  placements: readonly { rowOffsetPx: number; colOffsetPx: number }[];
   /** Work unit: the embeddings shard shape (rows, cols). */
   shardPx: [number, number];
   arrays: readonly ShardedArray[];
@@ -76,7 +71,7 @@ export class ShardVerifier {
 
   /**
    * Verifies shard (row, col). `tiles` lists the plan tiles that may overlap it, in registry
-   * order (see {@link tilesByShard}); omitted, every tile is tested. Damage is reported,
+   * order (from the plan's shard list); omitted, every tile is tested. Damage is reported,
    * never thrown: an unreadable shard counts as unverified pixels plus a problem.
    *
    * @example
@@ -85,7 +80,8 @@ export class ShardVerifier {
    */
   async verify(row: number, col: number, tiles?: readonly number[]): Promise<ShardReport> {
     const ctx = this.#ctx;
-    const { width: W, height: H } = ctx.geobox;
+    const { plan } = ctx;
+    const { width: W, height: H } = plan.geobox;
     const [sr, sc] = ctx.shardPx;
     const rect: Rect = {
       r0: row * sr,
@@ -126,8 +122,8 @@ export class ShardVerifier {
 
     const opened: SourceTile[] = [];
     try {
-      for (const i of tiles ?? ctx.tiles.keys()) {
-        const g = ctx.grids[i].geobox, p = ctx.placements[i];
+      for (const i of tiles ?? plan.tiles.keys()) {
+        const g = plan.grids[i].geobox, p = plan.placements[i];
         if (!tileRectIn({ ...p, width: g.width, height: g.height }, rect)) continue;
         const known = this.#failed.get(i);
         if (known) {
@@ -135,9 +131,11 @@ export class ShardVerifier {
           continue;
         }
         try {
-          opened.push(await openSourceTile(ctx.base, ctx.tiles[i], ctx.grids[i], p, i, ctx.bands));
+          opened.push(
+            await openSourceTile(ctx.base, plan.tiles[i], plan.grids[i], p, i, plan.bands),
+          );
         } catch (e) {
-          const f = tileFailure(ctx.tiles[i], e);
+          const f = tileFailure(plan.tiles[i], e);
           this.#failed.set(i, f);
           report.failures.push(f);
         }
@@ -149,7 +147,7 @@ export class ShardVerifier {
 
       let store: StoreShard;
       try {
-        store = await readStoreShard(ctx.storePath, rect, ctx.bands);
+        store = await readStoreShard(ctx.storePath, rect, plan.bands);
       } catch (e) {
         report.problems.push({
           row,
@@ -165,7 +163,7 @@ export class ShardVerifier {
         return report;
       }
 
-      const lattice = new LatticeStats(ctx.bands);
+      const lattice = new LatticeStats(plan.bands);
       const badScales: Record<string, number> = {};
       const sink = {
         counts: report.counts,
@@ -173,12 +171,12 @@ export class ShardVerifier {
         maxListed: ctx.maxListed,
         lattice,
       };
-      const rule = { geobox: ctx.geobox, zone: ctx.zone, maxValidScale: ctx.maxValidScale };
+      const rule = { geobox: plan.geobox, zone: plan.zone, maxValidScale: ctx.maxValidScale };
       let r0 = rect.r0;
       try {
         const pieces: SourcePiece[] = [];
         for (const t of opened) {
-          const p = await sourcePiece(t, rect, ctx.bands, ROWS_PER_BLOCK);
+          const p = await sourcePiece(t, rect, plan.bands, ROWS_PER_BLOCK);
           if (p) pieces.push(p);
         }
         for (; r0 < rect.r1; r0 += ROWS_PER_BLOCK) {
@@ -219,31 +217,6 @@ export class ShardVerifier {
       for (const t of opened) closeSourceTile(t);
     }
   }
-}
-
-/**
- * The tiles overlapping each shard, registry order, keyed `row * shardCols + col`: one pass
- * over the tiles instead of a test of every tile for every shard (a real zone has ~10⁵ of
- * each).
- */
-export function tilesByShard(ctx: VerifyContext): Map<number, number[]> {
-  const [sr, sc] = ctx.shardPx;
-  const cols = Math.ceil(ctx.geobox.width / sc);
-  const out = new Map<number, number[]>();
-  ctx.placements.forEach((p, i) => {
-    const { width, height } = ctx.grids[i].geobox;
-    const r1 = Math.min(ctx.geobox.height, p.rowOffsetPx + height);
-    const c1 = Math.min(ctx.geobox.width, p.colOffsetPx + width);
-    for (let r = Math.floor(p.rowOffsetPx / sr); r * sr < r1; r++) {
-      for (let c = Math.floor(p.colOffsetPx / sc); c * sc < c1; c++) {
-        const key = r * cols + c;
-        const list = out.get(key);
-        if (list) list.push(i);
-        else out.set(key, [i]);
-      }
-    }
-  });
-  return out;
 }
 
 /** Keys of the shard objects of `a` that cover `rect`. */

@@ -6,25 +6,32 @@
  * statistics and defect-scale counts from the expected pixels; merged in shard order they
  * must give the store's build-time attributes and `stats/` arrays exactly (derived_checks.ts).
  * Last, the store's tree must hold nothing the builder would not write (store_objects.ts).
+ * (Slightly over 400 lines: it is the one place that runs these stages in order; each stage's
+ * logic lives in its own module.)
  */
 import { basename, dirname } from "node:path";
-import { SHARD_PX } from "../plan/shard_plan.ts";
 import { zoneBandCount } from "../tiles/band_count.ts";
 import { planZones, type ZonePlan } from "../plan/zone_plan.ts";
+import { type BuildPlan, withBands, workerPlan } from "../plan/build_plan.ts";
 import { TesseraError } from "../errors.ts";
-import { DEFAULT_MAX_VALID_SCALE } from "../tiles/scales.ts";
+import { embeddingsCompression } from "../store/arrays.ts";
+import { parseBuildState, parseZoneIdentity } from "../store/attributes.ts";
+import { type NodeDocument, readDocument } from "../store/documents.ts";
+import { SHARD_PX, shardGridShape } from "../store/layout.ts";
+import { parseStoreName } from "../store/names.ts";
+import { DEFAULT_MAX_VALID_SCALE } from "../store/pixel_state.ts";
+import { parsePreviewAttributes } from "../store/previews.ts";
+import type { ArrayMetadata } from "../zarr/metadata.ts";
 import { listTiles } from "../tiles/tile_list.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { CHUNK_MANIFEST_FILE } from "../manifest/manifest.ts";
 import { previewArrayMetadata, pyramidLevels } from "../preview/overviews.ts";
 import { checkDerived, type Derivation, DerivedMerger } from "./derived_checks.ts";
+import { adviceFor, repairCommand, type StoreOrigin } from "./advice.ts";
 import {
-  adviceFor,
   emptyCounts,
   mergeShardReports,
-  repairCommand,
   type ShardReport,
-  type StoreOrigin,
   type ValueMismatch,
   type VerifyReport,
 } from "./report.ts";
@@ -34,19 +41,13 @@ import {
   checkCoordinates,
   compareAttributes,
   expectedAttributes,
-  type NodeDoc,
-  readDoc,
   shardIndexChunks,
 } from "./store_checks.ts";
-import {
-  type ShardedArray,
-  ShardVerifier,
-  tilesByShard,
-  type VerifyContext,
-} from "./verify_shard.ts";
+import { type ShardedArray, ShardVerifier, type VerifyContext } from "./verify_shard.ts";
+import { WorkerPool } from "../workers/pool.ts";
 
 /** One shard to verify and the tiles that may overlap it. */
-interface ShardJob {
+interface VerifyJob {
   row: number;
   col: number;
   tiles: number[];
@@ -73,8 +74,6 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
-const STORE_NAME = /^utm(\d{2})_(\d{4})\.zarr$/;
-
 /**
  * Verifies the store at `storePath` against the tiles under `opts.base`.
  *
@@ -86,7 +85,7 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
   const t0 = performance.now();
   const maxListed = opts.maxListed ?? 10;
   const store = new FsStore(storePath);
-  const group = await readDoc(store, "zarr.json");
+  const group = await readDocument(store, "zarr.json", storePath);
   if (!group || group.node_type !== "group") {
     throw new TesseraError(
       "BadArgument",
@@ -95,21 +94,19 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
   }
   const attrs = group.attributes ?? {};
   const { zone, year } = storeIdentity(storePath, attrs);
-  const plan = await zonePlan(opts.base, zone, year, opts.registryDir);
+  const planned = await zonePlan(opts.base, zone, year, opts.registryDir);
   // The builder's own rule (the count most tiles have, or --bands): an odd tile fails alike.
-  const bands = await zoneBandCount(opts.base, plan, { bands: opts.bands });
+  const plan = withBands(planned, await zoneBandCount(opts.base, planned, { bands: opts.bands }));
+  const { bands } = plan;
   const maxValidScale = opts.maxValidScale ?? DEFAULT_MAX_VALID_SCALE;
 
-  const expected = expectedAttributes(plan, bands, maxValidScale);
+  const expected = expectedAttributes(plan, maxValidScale);
   const metadata: ValueMismatch[] = compareAttributes(attrs, expected);
-  const arrays = await checkArrayDocs(store, plan, bands);
+  const arrays = await checkArrayDocs(store, plan);
   metadata.push(...arrays.mismatches);
   if (arrays.docs.embeddings) {
     // The one builder attribute that describes an array rather than the plan.
-    const inner = arrays.docs.embeddings.codecs?.[0]?.configuration?.codecs as
-      | { name?: string }[]
-      | undefined;
-    const want = inner?.some((c) => c.name === "zstd") ? "zstd" : "none";
+    const want = embeddingsCompression(arrays.docs.embeddings as ArrayMetadata);
     if (attrs.embeddings_compression !== want) {
       metadata.push({
         what: "attribute embeddings_compression",
@@ -118,7 +115,7 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
       });
     }
   }
-  const coords = await checkCoordinates(storePath, plan, bands, maxListed);
+  const coords = await checkCoordinates(storePath, plan, maxListed);
   metadata.push(...coords.mismatches);
 
   const { height: H, width: W } = plan.geobox;
@@ -126,7 +123,7 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
   const gridOk = emb !== undefined && sc !== undefined &&
     JSON.stringify(emb.shape) === JSON.stringify([H, W, bands]) && emb.data_type === "int8" &&
     JSON.stringify(sc.shape) === JSON.stringify([H, W]) && sc.data_type === "float32";
-  const shards: ShardJob[] = [];
+  const shards: VerifyJob[] = [];
   let reports: ShardReport[] = [];
   let derivation: Derivation | undefined;
   const shardPx: [number, number] = emb ? shardShape(emb) : [SHARD_PX, SHARD_PX];
@@ -134,25 +131,17 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     const ctx: VerifyContext = {
       storePath,
       base: opts.base,
-      zone: plan.zone,
-      geobox: plan.geobox,
-      bands,
+      plan: workerPlan(plan),
       maxValidScale,
-      tiles: plan.tiles,
-      grids: plan.grids,
-      placements: plan.placements.map((p) => ({
-        rowOffsetPx: p.rowOffsetPx,
-        colOffsetPx: p.colOffsetPx,
-      })),
       shardPx,
       arrays: [sharded("embeddings", 3, emb), sharded("scales", 2, sc)],
       maxListed,
     };
-    const byShard = tilesByShard(ctx);
-    const cols = Math.ceil(W / shardPx[1]);
+    // Every shard of the store's grid, planned or not: an unplanned one must be absent.
+    const tilesOf = unitTiles(plan, shardPx);
     for (let r = 0; r * shardPx[0] < H; r++) {
       for (let c = 0; c * shardPx[1] < W; c++) {
-        shards.push({ row: r, col: c, tiles: byShard.get(r * cols + c) ?? [] });
+        shards.push({ row: r, col: c, tiles: tilesOf(r, c) });
       }
     }
     opts.onPlanned?.(shards.length);
@@ -178,7 +167,7 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     });
   }
   // An unfinished build has no statistics yet (build_complete is reported above).
-  const finished = attrs.build_complete === true;
+  const finished = parseBuildState(attrs).complete;
   const derivedChecked = finished && derivation !== undefined && derivation.missing === 0;
   const transform = expected.transform as number[];
   const derived = derivedChecked
@@ -197,11 +186,11 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     bands,
     transform,
     sampleSize: derivedChecked ? derivation!.stats.priorities.length : undefined,
-    sampleDoc: await readDoc(store, "stats/sample/zarr.json").catch(() => undefined),
+    sampleDoc: await readDocument(store, "stats/sample/zarr.json").catch(() => undefined),
     // `_build` stays while a build is unfinished or when tiles failed; when the pixels were
     // not compared, which tiles fail is unknown.
     buildShards: failedNames.length || !finished || !gridOk
-      ? [Math.ceil(H / shardPx[0]), Math.ceil(W / shardPx[1])]
+      ? shardGridShape(H, W, shardPx)
       : undefined,
   });
   const strays = await findStrayObjects(storePath, layout, maxListed);
@@ -240,12 +229,9 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
     ok: gridOk && c.mismatched === 0 && c.unverified === 0 && merged.problems.length === 0 &&
       metadata.length === 0 && derivedChecked && derived.length === 0 && strays.count === 0,
   };
-  const rgbBands = attrs.has_rgb_preview === true && Array.isArray(attrs.rgb_bands)
-    ? attrs.rgb_bands as number[]
-    : undefined;
-  const advice = partial.ok
-    ? []
-    : adviceFor(partial, origin, { rgbBands, pca: attrs.has_pca_preview === true });
+  const previews = parsePreviewAttributes(attrs);
+  const rgbBands = previews.rgb ? previews.rgbBands : undefined;
+  const advice = partial.ok ? [] : adviceFor(partial, origin, { rgbBands, pca: previews.pcaRgb });
   return { ...partial, advice };
 }
 
@@ -255,19 +241,19 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
  * when tiles failed.
  */
 function objectLayout(
-  docs: Record<string, NodeDoc | undefined>,
+  docs: Record<string, NodeDocument | undefined>,
   g: {
     height: number;
     width: number;
     bands: number;
     transform: number[];
     sampleSize?: number;
-    sampleDoc?: NodeDoc;
+    sampleDoc?: NodeDocument;
     buildShards?: [number, number];
   },
 ): ObjectLayout {
   const { height: H, width: W, bands: B } = g;
-  const chunkOf = (doc: NodeDoc | undefined, shape: number[]) =>
+  const chunkOf = (doc: NodeDocument | undefined, shape: number[]) =>
     doc?.chunk_grid?.configuration?.chunk_shape ?? shape;
   const arrays = new Map<string, number[]>();
   const core: [string, number[]][] = [
@@ -300,17 +286,42 @@ function objectLayout(
   };
 }
 
+/**
+ * The plan tiles that may overlap each work unit of `unitPx` (the store's shard shape), in
+ * registry order: the pieces of the planned shards the unit meets — the plan's own shard
+ * list, so verify never re-plans the geometry (it re-derives the pixels). For a store with
+ * the builder's shard shape (every sound one) a unit is one planned shard and these are its
+ * pieces.
+ */
+function unitTiles(
+  plan: BuildPlan,
+  unitPx: [number, number],
+): (row: number, col: number) => number[] {
+  const { height: H, width: W } = plan.geobox;
+  const [, planCols] = shardGridShape(H, W);
+  const planned = new Map(plan.shards.map((s) => [s.row * planCols + s.col, s]));
+  return (row, col) => {
+    const [ur, uc] = unitPx;
+    const r1 = Math.min(H, (row + 1) * ur), c1 = Math.min(W, (col + 1) * uc);
+    const tiles = new Set<number>();
+    for (let r = Math.floor(row * ur / SHARD_PX); r * SHARD_PX < r1; r++) {
+      for (let c = Math.floor(col * uc / SHARD_PX); c * SHARD_PX < c1; c++) {
+        for (const p of planned.get(r * planCols + c)?.pieces ?? []) tiles.add(p.tile);
+      }
+    }
+    return [...tiles].sort((a, b) => a - b);
+  };
+}
+
 /** Zone and year from the store's name (the builder's contract), else from its attributes. */
 function storeIdentity(
   path: string,
   attrs: Record<string, unknown>,
 ): { zone: number; year: number } {
-  const m = STORE_NAME.exec(basename(path.replace(/\/+$/, "")));
-  if (m) return { zone: Number(m[1]), year: Number(m[2]) };
-  const zone = attrs.utm_zone, year = attrs.year;
-  if (Number.isInteger(zone) && Number.isInteger(year)) {
-    return { zone: zone as number, year: year as number };
-  }
+  const named = parseStoreName(basename(path.replace(/\/+$/, "")));
+  if (named) return named;
+  const recorded = parseZoneIdentity(attrs);
+  if (recorded) return recorded;
   throw new TesseraError(
     "BadArgument",
     `cannot tell the zone and year of ${path}: its name is not utm{ZZ}_{YYYY}.zarr and its ` +
@@ -337,19 +348,19 @@ async function zonePlan(
 }
 
 /** Band count as the builder finds it: from the first tile whose embeddings header reads. */
-function shardShape(doc: NodeDoc): [number, number] {
+function shardShape(doc: NodeDocument): [number, number] {
   const s = doc.chunk_grid?.configuration?.chunk_shape ?? [];
   return [s[0] || 1, s[1] || 1];
 }
 
-function sharded(name: "embeddings" | "scales", rank: number, doc: NodeDoc): ShardedArray {
+function sharded(name: "embeddings" | "scales", rank: number, doc: NodeDocument): ShardedArray {
   return { name, rank, shard: shardShape(doc), indexChunks: shardIndexChunks(doc) };
 }
 
 /** Verifies `shards` in-process (workers ≤ 1) or in a Web Worker pool; results in shard order. */
 async function runShards(
   ctx: VerifyContext,
-  shards: readonly ShardJob[],
+  shards: readonly VerifyJob[],
   opts: VerifyOptions,
   onResult: (index: number, report: ShardReport) => void,
 ): Promise<ShardReport[]> {
@@ -365,48 +376,25 @@ async function runShards(
     }
     return results;
   }
-  let next = 0;
-  const workers: Worker[] = [];
-  try {
-    await Promise.all(Array.from({ length: n }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(new URL("./verify_worker.ts", import.meta.url), { type: "module" });
-        workers.push(w);
-        const give = () => {
-          if (opts.signal?.aborted || next >= shards.length) return resolve();
-          const i = next++;
-          w.postMessage({ type: "shard", index: i, ...shards[i] });
-        };
-        w.onerror = (e) => {
-          e.preventDefault();
-          reject(new Error(`verify worker crashed: ${e.message}`));
-        };
-        w.onmessage = (e: MessageEvent) => {
-          const m = e.data;
-          if (m.type === "ready") return give();
-          if (m.type === "done") {
-            results[m.index] = m.report;
-            onResult(m.index, m.report);
-            opts.onShard?.(m.report);
-          } else if (m.type === "error") {
-            results[m.index] = crashReport(ctx, m.row, m.col, m.message);
-            onResult(m.index, results[m.index]);
-            opts.onShard?.(results[m.index]);
-          }
-          give();
-        };
-        w.postMessage({ type: "init", ctx });
-      })));
-  } finally {
-    for (const w of workers) w.terminate();
-  }
-  opts.signal?.throwIfAborted();
+  using pool = WorkerPool.start<VerifyJob, ShardReport>({
+    module: new URL("./verify_worker.ts", import.meta.url),
+    size: n,
+    init: ctx,
+    name: "verify",
+    describe: (job) => `shard ${job.row},${job.col}`,
+  });
+  await pool.runSettled(shards, { signal: opts.signal }, (o, i) => {
+    const { row, col } = shards[i];
+    results[i] = o.ok ? o.result : crashReport(ctx, row, col, o.detail);
+    onResult(i, results[i]);
+    opts.onShard?.(results[i]);
+  });
   return results;
 }
 
 /** A shard whose verifier threw (a bug, not damage): all its pixels are unverified. */
 function crashReport(ctx: VerifyContext, row: number, col: number, message: string): ShardReport {
-  const { height: H, width: W } = ctx.geobox;
+  const { height: H, width: W } = ctx.plan.geobox;
   const [sr, sc] = ctx.shardPx;
   const counts = emptyCounts();
   counts.unverified = (Math.min(H, (row + 1) * sr) - row * sr) *

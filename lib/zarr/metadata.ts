@@ -1,21 +1,13 @@
 /**
- * The exact `zarr.json` documents of the zone store (SPEC §4): generic array and group builders
- * that emit keys in zarr-python's order, the zone's own array layouts, chunk keys, and the
- * JSON text form. Pure: nothing here touches a store.
+ * Zarr v3 `zarr.json` documents, generically: array and group builders that emit keys in
+ * zarr-python's order, reading an array's chunk layout back out of its document, chunk keys,
+ * and the JSON text form. Pure and browser-safe: nothing here touches a store. The zone store's
+ * own documents (which arrays, what chunking) are lib/store/arrays.ts.
  */
 
 import { TesseraError } from "../errors.ts";
-import { type ChunkCodec, codecChain, type CodecJson, type Compression } from "./codecs.ts";
+import { type ChunkCodec, codecChain, type CodecJson, type Compression } from "./codec_chain.ts";
 import { type DataType, isFloat, itemSize } from "./dtype.ts";
-
-/** Shards are 1024 × 1024 pixels on every 2-D grid array (SPEC §4.2). */
-export const SHARD_PX = 1024;
-/** Embedding inner chunks are 32 × 32 pixels × all bands: 128 KiB, one range request a point. */
-export const EMBEDDINGS_INNER_PX = 32;
-/** Scales (and preview) inner chunks are 256 × 256 pixels. */
-export const SCALES_INNER_PX = 256;
-/** Coordinate arrays up to this many elements are one chunk; longer ones use chunks this long. */
-export const COORD_CHUNK_MAX = 1 << 20;
 
 /** A `fill_value` as JSON: non-finite floats are spelled as strings (Zarr v3 core spec). */
 export type FillValueJson = number | "NaN" | "Infinity" | "-Infinity";
@@ -169,75 +161,6 @@ export function jsonBytes(obj: unknown): Uint8Array {
   return new TextEncoder().encode(jsonText(obj));
 }
 
-/** The arrays of a zone store (SPEC §4.1) other than the optional previews. */
-export interface ZoneArrays {
-  embeddings: ArrayMetadata;
-  scales: ArrayMetadata;
-  northing: ArrayMetadata;
-  easting: ArrayMetadata;
-  band: ArrayMetadata;
-}
-
-/**
- * Metadata for the core arrays of a `height × width` zone with `bands` bands: sharded
- * `embeddings` (raw, or zstd when `compressEmbeddings`) and `scales`, and unsharded zstd
- * coordinate arrays.
- *
- * @example
- * ```ts
- * const arrays = zoneArrays(2278, 1454, 128, false);
- * arrays.embeddings.chunk_grid.configuration.chunk_shape; // [1024, 1024, 128]
- * ```
- */
-export function zoneArrays(
-  height: number,
-  width: number,
-  bands: number,
-  compressEmbeddings: boolean,
-): ZoneArrays {
-  const coord = (n: number, name: string): ArrayMetadata =>
-    arrayMetadata({
-      shape: [n],
-      dataType: "float64",
-      chunkShape: [n <= COORD_CHUNK_MAX ? Math.max(n, 1) : COORD_CHUNK_MAX],
-      // NaN, not upstream's 0.0: a coordinate chunk that failed to be written reads back as
-      // obviously missing instead of as a plausible number.
-      fillValue: NaN,
-      compress: "zstd",
-      dimensionNames: [name],
-    });
-  return {
-    embeddings: arrayMetadata({
-      shape: [height, width, bands],
-      dataType: "int8",
-      chunkShape: [SHARD_PX, SHARD_PX, bands],
-      innerChunkShape: [EMBEDDINGS_INNER_PX, EMBEDDINGS_INNER_PX, bands],
-      fillValue: 0,
-      compress: compressEmbeddings ? "zstd" : "none",
-      dimensionNames: ["northing", "easting", "band"],
-    }),
-    scales: arrayMetadata({
-      shape: [height, width],
-      dataType: "float32",
-      chunkShape: [SHARD_PX, SHARD_PX],
-      innerChunkShape: [SCALES_INNER_PX, SCALES_INNER_PX],
-      fillValue: NaN,
-      compress: "zstd",
-      dimensionNames: ["northing", "easting"],
-    }),
-    northing: coord(height, "northing"),
-    easting: coord(width, "easting"),
-    band: arrayMetadata({
-      shape: [bands],
-      dataType: "int32",
-      chunkShape: [Math.max(bands, 1)],
-      fillValue: 0,
-      compress: "zstd",
-      dimensionNames: ["band"],
-    }),
-  };
-}
-
 /** What a writer needs to encode chunks that match an array's metadata. */
 export interface ArrayLayout extends ChunkCodec {
   dataType: DataType;
@@ -256,7 +179,7 @@ export interface ArrayLayout extends ChunkCodec {
  *
  * @example
  * ```ts
- * const l = arrayLayout(zoneArrays(h, w, 128, false).embeddings);
+ * const l = arrayLayout(embeddingsMeta);
  * encodeDenseShard({ data, shardShape: l.chunkShape, innerShape: l.innerChunkShape!,
  *   fill: l.fill, compress: l.compress, level: l.level });
  * ```

@@ -8,38 +8,31 @@ import { assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/plan/zone_plan.ts";
-import { planShards } from "../../lib/plan/shard_plan.ts";
+import { withBands } from "../../lib/plan/build_plan.ts";
 import { ShardWriter, shardWriterInit } from "../../lib/builder/shard_writer.ts";
-import type { StoreInfo } from "../../lib/builder/zone_store.ts";
+import { storeInfo } from "../../lib/builder/store_info.ts";
 import { denseShardStream, encodeDenseShard } from "../../lib/zarr/dense_shard.ts";
 import { diffTrees } from "../helpers/store_files.ts";
+import { withTmp } from "../helpers/env.ts";
 
-Deno.test("a shard is identical whether built first or after others in the same buffer", async () => {
-  const base = await Deno.makeTempDir({ prefix: "tz-writer-" });
-  await generateFixtures({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
-  const plan = planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0];
-  const jobs = planShards(plan);
-  assertEquals(jobs.length >= 3, true);
-  const info: StoreInfo = {
-    zone: plan.zone,
-    year: plan.year,
-    epsg: plan.epsg,
-    geobox: plan.geobox,
-    nTiles: plan.tiles.length,
-    bands: 4,
-    datasetVersion: "v1",
-    maxValidScale: 1,
-    compress: "none",
-  };
-  const writer = (root: string) => new ShardWriter(shardWriterInit(plan, info, base, root));
-  const one = join(base, "one"), fresh = join(base, "fresh");
-  // One writer builds every shard in order, then the first again; fresh writers build each once.
-  const w = writer(one);
-  for (const job of [...jobs, jobs[0]]) await w.write(job);
-  for (const job of jobs) await writer(fresh).write(job);
-  assertEquals((await diffTrees(one, fresh)).join("\n"), "");
-  await Deno.remove(base, { recursive: true });
-});
+Deno.test("a shard is identical whether built first or after others in the same buffer", () =>
+  withTmp("tz-writer-", async (base) => {
+    await generateFixtures({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
+    const plan = withBands(
+      planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0],
+      4,
+    );
+    const jobs = plan.shards;
+    assertEquals(jobs.length >= 3, true);
+    const info = storeInfo(plan, { maxValidScale: 1 });
+    const writer = (root: string) => new ShardWriter(shardWriterInit(plan, info, base, root));
+    const one = join(base, "one"), fresh = join(base, "fresh");
+    // One writer builds every shard in order, then the first again; fresh writers build each once.
+    const w = writer(one);
+    for (const job of [...jobs, jobs[0]]) await w.write(job);
+    for (const job of jobs) await writer(fresh).write(job);
+    assertEquals((await diffTrees(one, fresh)).join("\n"), "");
+  }));
 
 Deno.test("denseShardStream (small staging, chunk layout) gives encodeDenseShard's bytes", () => {
   const shard = [64, 64, 3], inner = [16, 16, 3];

@@ -9,9 +9,10 @@ import { assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/plan/zone_plan.ts";
-import { planShards } from "../../lib/plan/shard_plan.ts";
-import { markerKey, ShardWriter, shardWriterInit } from "../../lib/builder/shard_writer.ts";
-import type { StoreInfo } from "../../lib/builder/zone_store.ts";
+import { withBands } from "../../lib/plan/build_plan.ts";
+import { ShardWriter, shardWriterInit } from "../../lib/builder/shard_writer.ts";
+import { markerKey } from "../../lib/store/layout.ts";
+import { storeInfo } from "../../lib/builder/store_info.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 
@@ -188,20 +189,13 @@ Deno.test("--repair rewrites a deleted, a truncated and a corrupt shard: byte-id
 });
 
 Deno.test("shard writes are durable before their marker: flush, rename, flush the directory", async () => {
-  const plan = planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0];
-  const info: StoreInfo = {
-    zone: plan.zone,
-    year: plan.year,
-    epsg: plan.epsg,
-    geobox: plan.geobox,
-    nTiles: plan.tiles.length,
-    bands: 8,
-    datasetVersion: "v1",
-    maxValidScale: 1,
-    compress: "none",
-  };
+  const plan = withBands(
+    planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0],
+    8,
+  );
+  const info = storeInfo(plan, { maxValidScale: 1 });
   const root = join(base, "durable");
-  const job = planShards(plan)[0];
+  const job = plan.shards[0];
   const events: string[] = [];
   const rel = (p: string) => p.startsWith(root) ? p.slice(root.length + 1) || "." : p;
   const paths = new WeakMap<Deno.FsFile, string>();
@@ -259,6 +253,37 @@ Deno.test("shard writes are durable before their marker: flush, rename, flush th
     true,
     events.join("\n"),
   );
+});
+
+Deno.test("--no-fsync (TZ_FSYNC=0) writes the same shard without flushing anything", async () => {
+  const plan = withBands(
+    planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0],
+    8,
+  );
+  const info = storeInfo(plan, { maxValidScale: 1 });
+  const [flushed, plain] = [join(base, "flushed"), join(base, "plain")];
+  const job = plan.shards[0];
+  await new ShardWriter(shardWriterInit(plan, info, base, flushed)).write(job);
+  let syncs = 0;
+  const orig = { syncData: Deno.FsFile.prototype.syncDataSync, sync: Deno.FsFile.prototype.sync };
+  Deno.FsFile.prototype.syncDataSync = function () {
+    syncs++;
+    return orig.syncData.call(this);
+  };
+  Deno.FsFile.prototype.sync = function () {
+    syncs++;
+    return orig.sync.call(this);
+  };
+  Deno.env.set("TZ_FSYNC", "0");
+  try {
+    await new ShardWriter(shardWriterInit(plan, info, base, plain)).write(job);
+  } finally {
+    Deno.env.delete("TZ_FSYNC");
+    Deno.FsFile.prototype.syncDataSync = orig.syncData;
+    Deno.FsFile.prototype.sync = orig.sync;
+  }
+  assertEquals(syncs, 0);
+  assertEquals((await diffTrees(flushed, plain)).join("\n"), "");
 });
 
 /** Every file under `dir` with its inode and modification time, one line each, sorted. */

@@ -8,6 +8,7 @@ import {
   touchesZoneEdge,
   utmEpsg,
   utmZone,
+  zoneBand,
 } from "../../lib/grid/zone.ts";
 
 Deno.test("SPEC §3.3 four-tile zone grid: origin, size and offsets", () => {
@@ -72,4 +73,17 @@ Deno.test("zone-boundary cells touch an edge but never straddle on the 0.05 grid
   }
   // Off-grid names (a corrupt registry) can straddle.
   assertEquals(straddlesZoneBoundary(0), true);
+});
+
+Deno.test("zoneBand: 6° bands that utmZone maps back to the zone", () => {
+  assertEquals(zoneBand(1).join(), "-180,-174");
+  assertEquals(zoneBand(30).join(), "-6,0");
+  assertEquals(zoneBand(31).join(), "0,6");
+  assertEquals(zoneBand(60).join(), "174,180");
+  for (let zone = 1; zone <= 60; zone++) {
+    const [west, east] = zoneBand(zone);
+    assertEquals(east - west, 6);
+    assertEquals(utmZone(west), zone, `west edge of ${zone}`);
+    assertEquals(utmZone(east - 1e-9), zone, `east edge of ${zone}`);
+  }
 });

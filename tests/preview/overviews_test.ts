@@ -1,6 +1,6 @@
 /** Pyramid geometry, chunking, the alpha-aware 2 × 2 mean, and attribute ordering (pure). */
 import { assertEquals } from "../assert.ts";
-import { withoutPreviews, withPreviews } from "../../lib/preview/attributes.ts";
+import { withoutPreviews, withPreviews } from "../../lib/store/previews.ts";
 import {
   overviewShards,
   previewArrayMetadata,

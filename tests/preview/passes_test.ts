@@ -12,8 +12,9 @@ import { pcaFromAttributes } from "../../lib/preview/pca_pass.ts";
 import type { LevelInfo } from "../../lib/preview/overviews.ts";
 import { PreviewJobs } from "../../lib/preview/shard_jobs.ts";
 import { mergeShardSamples } from "../../lib/preview/statistics.ts";
-import { listShards, openZoneStore } from "../../lib/preview/store_io.ts";
-import { FsStore } from "../../lib/zarr/fs_store.ts";
+import { readPreviewStoreInfo } from "../../lib/preview/store_info.ts";
+import { readDenseShard, wholeShardReader } from "../../lib/preview/shard_read.ts";
+import { listArrayShards } from "../../lib/store/shard_files.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 import {
@@ -27,7 +28,6 @@ import {
 } from "./helpers.ts";
 import { arrayLayout, chunkKey } from "../../lib/zarr/metadata.ts";
 import { encodeDenseShard } from "../../lib/zarr/dense_shard.ts";
-import { readDenseShard } from "../../lib/preview/store_io.ts";
 
 const BANDS = 16; // a multiple of 16, so the PCA pixels go through the WebAssembly kernel as with real data
 const ds = await builtDataset("tz-previews-", { tiles: 1, bands: BANDS, defects: true });
@@ -333,7 +333,7 @@ async function withoutStatistics(name: string): Promise<string> {
 }
 
 Deno.test("without build-time statistics: lattice sampling of the shards gives the build's exact sample", async () => {
-  const info = await openZoneStore(Z30);
+  const info = await readPreviewStoreInfo(Z30);
   const jobs = new PreviewJobs({
     storePath: Z30,
     bands: BANDS,
@@ -342,7 +342,7 @@ Deno.test("without build-time statistics: lattice sampling of the shards gives t
     scales: info.scales,
   });
   const partials = [];
-  for (const [row, col] of await listShards(new FsStore(Z30), "scales")) {
+  for (const [row, col] of await listArrayShards(Z30, "scales")) {
     partials.push((await jobs.run({ type: "sample", row, col })).stats!);
   }
   const merged = mergeShardSamples(partials, BANDS, 1);
@@ -371,10 +371,10 @@ Deno.test("inf and FLT_MAX scales in a store never reach the maths; tampered sta
   // A store whose scales hold +inf, -inf and FLT_MAX where there was data (a foreign or damaged
   // store: our builds write NaN there), without statistics so the shards are sampled.
   const copy = await withoutStatistics("nonfinite");
-  const info = await openZoneStore(copy);
+  const info = await readPreviewStoreInfo(copy);
   const layout = arrayLayout(info.scales);
-  const [row, col] = (await listShards(new FsStore(copy), "scales"))[0];
-  const scales = readDenseShard(copy, "scales", layout, [row, col], { buf: new Uint8Array(0) })
+  const [row, col] = (await listArrayShards(copy, "scales"))[0];
+  const scales = (await readDenseShard(wholeShardReader(copy, "scales", info.scales), row, col))
     .data as Float32Array;
   const S = layout.chunkShape[0];
   const bad = [Infinity, -Infinity, 3.4028234663852886e38];

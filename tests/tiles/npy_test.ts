@@ -4,7 +4,8 @@
  */
 import { pythonWith, withTmp as withTmpDir } from "../helpers/env.ts";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { type NpyTypedArray, openNpy, parseNpyHeader } from "../../lib/tiles/npy.ts";
+import { type NpyTypedArray, openNpy } from "../../lib/tiles/npy.ts";
+import { parseNpyHeader } from "../../lib/tiles/npy_header.ts";
 import { createNpyWriter, npyHeader, writeNpy } from "../../lib/tiles/npy_write.ts";
 
 const PYTHON = await pythonWith("numpy");

@@ -9,7 +9,12 @@ import { assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { geobox } from "../../lib/grid/geobox.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
-import { decodeShardIndex, encodeShard } from "../../lib/zarr/shard.ts";
+import {
+  decodeShardIndex,
+  encodeShard,
+  encodeShardIndex,
+  shardIndexLength,
+} from "../../lib/zarr/shard.ts";
 import { type CandidateBlock, compareBlock, pixelCell } from "../../lib/verify/expected_shard.ts";
 import { emptyCounts, type PixelMismatch, type VerifyReport } from "../../lib/verify/report.ts";
 import { verifyStore } from "../../lib/verify/verify_store.ts";
@@ -255,6 +260,39 @@ Deno.test("a broken shard index CRC is reported as a damaged shard, not a crash"
     text.stdout.includes(`embeddings shard ${shard.row},${shard.col}: [BadShardIndex]`),
     true,
     text.stdout,
+  );
+});
+
+Deno.test("an index entry pointing into the index (valid CRC) is reported as a damaged shard", async () => {
+  const store = await copyStore(37);
+  const [shard] = await shardFiles(store, "scales");
+  const doc = JSON.parse(await Deno.readTextFile(join(store, "scales", "zarr.json")));
+  const outer: number[] = doc.chunk_grid.configuration.chunk_shape;
+  const inner: number[] = doc.codecs[0].configuration.chunk_shape;
+  const n = outer.reduce((a, d, k) => a * d / inner[k], 1);
+  const bytes = await Deno.readFile(shard.path);
+  const locations = decodeShardIndex(bytes, n);
+  const payload = bytes.length - shardIndexLength(n);
+  const i = locations.findIndex((l) => l !== null);
+  // 8 bytes of payload and 8 of the index: inside the file, past the payload.
+  locations[i] = { offset: payload - 8, nbytes: 16 };
+  await Deno.writeFile(
+    shard.path,
+    Uint8Array.from([...bytes.subarray(0, payload), ...encodeShardIndex(locations)]),
+  );
+
+  const { code, report, stderr } = await verify(store);
+  assertEquals(code, 1);
+  assertEquals(stderr.includes("at "), false, stderr);
+  const p = report.shardProblems.find((p) => p.kind === "BadShardIndex");
+  assertEquals(
+    JSON.stringify([p?.array, p?.row, p?.col]),
+    JSON.stringify(["scales", shard.row, shard.col]),
+  );
+  assertEquals(
+    p!.message.includes(`shard index entry ${i} points past the payload (`),
+    true,
+    p!.message,
   );
 });
 

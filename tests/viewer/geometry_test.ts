@@ -1,17 +1,21 @@
 /** viewer/src/geometry.ts: proj4 UTM against the toolkit's own (PROJ-checked) series, footprints, clips. */
 import { assertClose, assertEquals } from "../assert.ts";
+import {
+  type GeoBox,
+  geobox,
+  pixelCorner,
+  pixelSizeM,
+  worldToPixel,
+} from "../../lib/grid/geobox.ts";
 import { utmForward } from "../../lib/grid/utm.ts";
 import {
-  type Affine,
   densifyBox,
+  gridsBounds,
   lonLatToUtm,
   meridianColumns,
-  pixelToUtm,
   rectCorners,
   ringToPixelRect,
   utmToLonLat,
-  zoneBand,
-  zoneOfLon,
   zoneOutline,
 } from "../../viewer/src/geometry.ts";
 
@@ -46,11 +50,7 @@ Deno.test("utmToLonLat inverts lonLatToUtm to 1e-9 degrees", () => {
   }
 });
 
-Deno.test("zones and bands", () => {
-  assertEquals(zoneOfLon(-0.05), 30);
-  assertEquals(zoneOfLon(0.05), 31);
-  assertEquals(zoneOfLon(180), 60);
-  assertEquals(zoneBand(30).join(), "-6,0");
+Deno.test("zone outlines", () => {
   const ring = zoneOutline(37).coordinates[0];
   const lats = ring.map((p) => p[1]);
   // Both hemispheres: the upstream viewer never drew the southern half.
@@ -59,7 +59,7 @@ Deno.test("zones and bands", () => {
   assertEquals(new Set(ring.map((p) => p[0])).size, 2);
 });
 
-const T: Affine = [10, 0, 693910, 0, -10, 5720820];
+const T: GeoBox = geobox(1476, 2280, 693910, 5720820, 32630);
 
 Deno.test("rectCorners: TL, TR, BR, BL at outer pixel edges", () => {
   const q = rectCorners(30, T, { r0: 0, r1: 1024, c0: 0, c1: 1024 });
@@ -78,10 +78,25 @@ Deno.test("ringToPixelRect bounds every point of the ring", () => {
   const ring = densifyBox(-0.2, 51.4, -0.05, 51.5);
   const rect = ringToPixelRect(30, T, ring)!;
   for (const [lon, lat] of ring) {
-    const [e, n] = lonLatToUtm(30, lon, lat);
-    const r = (n - T[5]) / T[4], c = (e - T[2]) / T[0];
+    const [c, r] = worldToPixel(T, ...lonLatToUtm(30, lon, lat));
     assertEquals(r >= rect.r0 && r <= rect.r1 && c >= rect.c0 && c <= rect.c1, true);
   }
+  // Padding widens it by whole pixels; a ring that does not project is no rectangle.
+  const padded = ringToPixelRect(30, T, ring, 2)!;
+  assertEquals(
+    [padded.r0, padded.r1, padded.c0, padded.c1].join(),
+    [rect.r0 - 2, rect.r1 + 2, rect.c0 - 2, rect.c1 + 2].join(),
+  );
+  assertEquals(ringToPixelRect(30, T, []), null);
+});
+
+Deno.test("gridsBounds: the lon/lat box around whole grids", () => {
+  const q = rectCorners(30, T, { r0: 0, r1: 2280, c0: 0, c1: 1476 });
+  const lons = q.map((p) => p[0]), lats = q.map((p) => p[1]);
+  assertEquals(
+    gridsBounds([{ zone: 30, geobox: T }]).join(),
+    [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)].join(),
+  );
 });
 
 Deno.test("meridianColumns: the zone edge crosses each row where its longitude is the meridian", () => {
@@ -89,16 +104,16 @@ Deno.test("meridianColumns: the zone edge crosses each row where its longitude i
   for (
     const [t, zone, lon, tol] of [
       [T, 30, 0, 1e-7],
-      [[10, 0, 291320, 0, -10, 5720820] as Affine, 31, 0, 1e-7],
+      [geobox(1024, 1024, 291320, 5720820, 32631), 31, 0, 1e-7],
       // A 1024-row tile of a coarse overview (327 km) across the equator.
-      [[320, 0, 166000, 0, -320, 150000] as Affine, 37, 36, 1e-5],
-    ] as [Affine, number, number, number][]
+      [geobox(1024, 1024, 166000, 150000, 32637, 320), 37, 36, 1e-5],
+    ] as [GeoBox, number, number, number][]
   ) {
     const rect = { r0: 0, r1: 1024, c0: 0, c1: 1024 };
     const cols = meridianColumns(zone, t, rect, lon);
     for (const i of [0, 1, 511, 1023]) {
-      const [e, n] = pixelToUtm(t, i + 0.5, cols[i]);
-      assertClose(utmToLonLat(zone, e, n)[0], lon, tol, `row ${i}`);
+      const [e, n] = pixelCorner(t, i + 0.5, cols[i]);
+      assertClose(utmToLonLat(zone, e, n)[0], lon, tol, `row ${i} (${pixelSizeM(t)} m)`);
     }
   }
 });

@@ -1,6 +1,6 @@
 /** viewer/src/scheduler.ts and lru.ts: nearest first, bounded, cancellation that reaches the work. */
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { LruCache } from "../../viewer/src/lru.ts";
+import { PinnedLruCache } from "../../viewer/src/pinned_lru.ts";
 import { type Task, TileScheduler } from "../../viewer/src/scheduler.ts";
 
 interface Job {
@@ -121,7 +121,7 @@ Deno.test("an abort the scheduler did not ask for (a shared fetch) is retried", 
 Deno.test("LRU: bounded by entries and bytes, pinned entries survive, onRemove sees every exit", () => {
   const removed: string[] = [];
   const pinned = new Set(["a"]);
-  const c = new LruCache<string, number>(3, 100, {
+  const c = new PinnedLruCache<string, number>(3, 100, {
     onRemove: (k) => removed.push(k),
     isPinned: (k) => pinned.has(k),
   });

@@ -1,6 +1,7 @@
 /** viewer/src/tiles.ts: levels of detail, tiles of a view, manifest skipping, zone-edge clips. */
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { densifyBox, type LonLat, utmToLonLat } from "../../viewer/src/geometry.ts";
+import { geobox, geoboxFromTransform } from "../../lib/grid/geobox.ts";
+import { densifyBox, gridsBounds, type LonLat } from "../../viewer/src/geometry.ts";
 import type { LevelInfo, StoreInfo } from "../../viewer/src/store.ts";
 import { bandLevel, chooseLevel, metresPerPixel, planTiles } from "../../viewer/src/tiles.ts";
 
@@ -11,8 +12,14 @@ function store(over: Partial<StoreInfo> = {}): StoreInfo {
     level: k,
     path: k ? `rgb_overviews/${k}` : "rgb",
     pixelSizeM: 10 * 2 ** k,
-    transform: [10 * 2 ** k, 0, T30[2], 0, -10 * 2 ** k, T30[5]],
-    shape: [Math.ceil(2280 / 2 ** k), Math.ceil(1476 / 2 ** k)],
+    geobox: geobox(
+      Math.ceil(1476 / 2 ** k),
+      Math.ceil(2280 / 2 ** k),
+      T30[2],
+      T30[5],
+      32630,
+      10 * 2 ** k,
+    ),
     shardShape: k === 0 ? [1024, 1024] : k === 1 ? [1024, 768] : [768, 512],
   }));
   return {
@@ -21,9 +28,8 @@ function store(over: Partial<StoreInfo> = {}): StoreInfo {
     zone: 30,
     year: 2024,
     epsg: 32630,
-    transform: T30,
+    geobox: geoboxFromTransform(1476, 2280, T30, 32630),
     pixelSizeM: 10,
-    shape: [2280, 1476],
     bands: 128,
     shardShape: [1024, 1024],
     innerShape: [32, 32],
@@ -40,17 +46,7 @@ function store(over: Partial<StoreInfo> = {}): StoreInfo {
 
 /** A view covering the whole store, at `metresPerPx`. */
 function wholeView(s: StoreInfo, metresPerPx: number) {
-  const [h, w] = s.shape;
-  const pts: LonLat[] = [[0, 0], [0, w], [h, w], [h, 0]].map(([r, c]) =>
-    utmToLonLat(s.zone, s.transform[2] + 10 * c, s.transform[5] - 10 * r)
-  );
-  const lons = pts.map((p) => p[0]), lats = pts.map((p) => p[1]);
-  const [w0, s0, e0, n0] = [
-    Math.min(...lons),
-    Math.min(...lats),
-    Math.max(...lons),
-    Math.max(...lats),
-  ];
+  const [w0, s0, e0, n0] = gridsBounds([s]);
   return {
     ring: densifyBox(w0, s0, e0, n0),
     centre: [(w0 + e0) / 2, (s0 + n0) / 2] as LonLat,
@@ -113,7 +109,11 @@ Deno.test("a store is clipped at the zone edge only when the neighbouring zone i
 
 Deno.test("a whole real zone in band tiles: only a window around the centre is planned", () => {
   // 930 000 × 67 000 px (a northern zone): 3.6 million × 262 band tiles.
-  const s = store({ shape: [930_000, 67_000], shards: null, previews: {} });
+  const s = store({
+    geobox: geoboxFromTransform(67_000, 930_000, T30, 32630),
+    shards: null,
+    previews: {},
+  });
   const view = wholeView(s, 5000);
   const t0 = performance.now();
   const tiles = planTiles(s, "bands", view, {

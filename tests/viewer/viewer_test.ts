@@ -159,7 +159,8 @@ Deno.test({
       assertDeepEquals(s30.emb.chunks, [32, 32, 128]);
       assertDeepEquals(info.shardShape, [1024, 1024]);
       assertDeepEquals(info.innerShape, [32, 32]);
-      assertDeepEquals(info.shape, [s30.h, s30.w]);
+      assertDeepEquals([info.geobox.height, info.geobox.width], [s30.h, s30.w]);
+      assertDeepEquals([...info.geobox.transform], s30.transform);
       assertEquals(info.zone, 30);
       const files = [...Deno.readDirSync(`${data.zarr}/utm30_2024.zarr/scales/c`)].flatMap((r) =>
         [...Deno.readDirSync(`${data.zarr}/utm30_2024.zarr/scales/c/${r.name}`)].map((c) =>

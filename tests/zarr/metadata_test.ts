@@ -10,8 +10,8 @@ import {
   chunkKey,
   groupMetadata,
   jsonText,
-  zoneArrays,
 } from "../../lib/zarr/metadata.ts";
+import { zoneArrays } from "../../lib/store/arrays.ts";
 
 const compact = (o: unknown) => JSON.stringify(o);
 const INDEX_CODECS =

@@ -8,14 +8,9 @@ import * as zarr from "zarrita";
 import { coordinateValues } from "../../lib/zarr/coords.ts";
 import { encodeDenseShard } from "../../lib/zarr/dense_shard.ts";
 import { fsReadable, FsStore } from "../../lib/zarr/fs_store.ts";
-import {
-  arrayLayout,
-  chunkKey,
-  groupMetadata,
-  jsonBytes,
-  SHARD_PX,
-  zoneArrays,
-} from "../../lib/zarr/metadata.ts";
+import { arrayLayout, chunkKey, groupMetadata, jsonBytes } from "../../lib/zarr/metadata.ts";
+import { zoneArrays } from "../../lib/store/arrays.ts";
+import { SHARD_PX } from "../../lib/store/layout.ts";
 import { decodeShardIndex } from "../../lib/zarr/shard.ts";
 import { writeVectorArray } from "../../lib/zarr/vector_array.ts";
 

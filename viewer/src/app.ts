@@ -4,64 +4,43 @@
 /// <reference lib="dom.iterable" />
 /**
  * The viewer's core: a MapLibre map, the stores shown, and the loop that turns a view into
- * tiles — plan (tiles.ts) → cache or schedule (scheduler.ts, nearest first, aborting what the
- * view no longer needs) → decode in workers (pool.ts) → draw (layers.ts). Tiles of the
- * previous view stay on screen until the new view has loaded, so zooming never flashes empty.
+ * tiles — plan (view_plan.ts) → cache or schedule (scheduler.ts, nearest first, aborting what
+ * the view no longer needs) → decode in workers (tile_job.ts, pool.ts) → draw (screen_tiles.ts,
+ * layers.ts). Tiles of the previous view stay on screen until the new view has loaded, so
+ * zooming never flashes empty.
  *
- * Colours: with an `rgb` / `pca_rgb` preview whose pyramid matches, the preview levels are
- * used (overviews at low zoom); otherwise three embedding bands are dequantised and stretched
- * with the store-wide p2..p98 (`stats_band_p2/p98`), shared by all stores shown, at full
+ * Colours (colour_source.ts): with an `rgb` / `pca_rgb` preview whose pyramid matches, the
+ * preview levels are used (overviews at low zoom); otherwise three embedding bands are
+ * dequantised and stretched with the store-wide p2..p98, shared by all stores shown, at full
  * resolution only. Stores of neighbouring zones are clipped at their common zone edge.
  */
-import * as maplibregl from "maplibre-gl";
-import { baseStyle, loadCountries, setRasterBasemap } from "./basemap.ts";
-import { restretchTables, sameStretch, sharedStretch, type Stretch } from "./colour.ts";
-import { densifyBox, meridianColumns, utmToLonLat, zoneBand } from "./geometry.ts";
-import { RasterLayers } from "./layers.ts";
-import { LruCache } from "./lru.ts";
-import { addOverlays, RASTER_BEFORE, setOverlayStores, setOverlayVisibility } from "./overlays.ts";
-import { DecodePool, type RenderResult } from "./pool.ts";
-import type { Job } from "./protocol.ts";
-import { TileScheduler } from "./scheduler.ts";
+import type * as maplibregl from "maplibre-gl";
+import { DeferredBasemap, loadCountries, setRasterBasemap } from "./basemap.ts";
+import { type Camera, fitCamera } from "./camera.ts";
+import type { Stretch } from "./colour.ts";
+import { bandStretch, type Mode, sameBands, sourceFor } from "./colour_source.ts";
+import { gridsBounds } from "./geometry.ts";
 import { prefetchInspector } from "./inspector.ts";
-import { openStore, shardGrid, type StoreInfo } from "./store.ts";
-import {
-  BAND_TILE_PX,
-  metresPerPixel,
-  planTiles,
-  type Source,
-  type TileSpec,
-  type ViewSpec,
-} from "./tiles.ts";
-import { type Camera, cameraBounds, fitCamera } from "./camera.ts";
+import { RasterLayers } from "./layers.ts";
+import { PinnedLruCache } from "./pinned_lru.ts";
+import { createMap } from "./map_setup.ts";
+import { addOverlays, RASTER_BEFORE, setOverlayStores, setOverlayVisibility } from "./overlays.ts";
+import { type DecodePool, type RenderResult, startDecodePool } from "./pool.ts";
+import { TileScheduler } from "./scheduler.ts";
+import { ScreenTiles } from "./screen_tiles.ts";
+import { openStore, type StoreInfo } from "./store.ts";
+import { hasSharedView } from "./url_state.ts";
+import { tileJob } from "./tile_job.ts";
+import type { Source, TileSpec, ViewSpec } from "./tiles.ts";
+import { viewInfo, viewStatus } from "./view_info.ts";
+import { planView, viewOfCamera, viewOfMap } from "./view_plan.ts";
 
-/** `[west, south, east, north]` around the stores' grids (their corners, reprojected). */
-function storesBounds(stores: readonly StoreInfo[]): [number, number, number, number] {
-  const pts = stores.flatMap((s) => {
-    const [h, w] = s.shape;
-    return [[0, 0], [0, w], [h, w], [h, 0]].map(([r, c]) =>
-      utmToLonLat(s.zone, s.transform[0] * c + s.transform[2], s.transform[4] * r + s.transform[5])
-    );
-  });
-  const lons = pts.map((p) => p[0]), lats = pts.map((p) => p[1]);
-  return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
-}
-
-export type Mode = "rgb" | "pca";
-
-/**
- * Bytes of embeddings one view may load for band colours: 256 MiB is 32 band tiles at 128
- * bands, a full 1280 × 800 screen at one data pixel per screen pixel with margin. Beyond it
- * the nearest tiles are loaded and the panel says to zoom in (or to build previews).
- */
-export const BAND_BYTES_PER_VIEW = 256 << 20;
 /** Tiles decoded at once (each is several range requests, coalesced per shard). */
 const CONCURRENCY = 6;
-const RAW_CACHE_BYTES = 256 << 20;
 const BITMAP_CACHE_BYTES = 384 << 20;
 const BITMAP_CACHE_ENTRIES = 600;
-/** Used only when a store has no `stats_band_p2/p98` (built before they existed). */
-const FALLBACK_STRETCH = 4;
+/** The basemap waits this long for the first view's tiles to be drawn. */
+const BASEMAP_DELAY_MS = 3000;
 
 export interface ViewerEvents {
   status(text: string, level?: "info" | "warn" | "error"): void;
@@ -89,20 +68,10 @@ export interface ViewerStats {
   cached: number;
 }
 
-/** The decode workers, `min(4, cores)` of them. */
-export function startDecodePool(assets: URL): DecodePool {
-  const workers = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
-  return new DecodePool(new URL("decode_worker.js", assets), workers, RAW_CACHE_BYTES);
-}
-
 function abortError(): Error {
   const e = new Error("aborted");
   e.name = "AbortError";
   return e;
-}
-
-function sameBands(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export class Viewer {
@@ -110,7 +79,7 @@ export class Viewer {
   readonly pool: DecodePool;
   readonly layers: RasterLayers;
   readonly scheduler: TileScheduler<TileSpec, RenderResult>;
-  readonly cache: LruCache<string, ImageData | null>;
+  readonly cache: PinnedLruCache<string, ImageData | null>;
   stores: StoreInfo[] = [];
   mode: Mode = "rgb";
   bands: number[] = [0, 1, 2];
@@ -121,17 +90,11 @@ export class Viewer {
   #events: ViewerEvents;
   #mapReady: Promise<void>;
   #keepView: boolean;
-  #wanted = new Set<string>();
-  #stale = new Set<string>();
+  #screen = new ScreenTiles();
   #storesGen = 0;
   #loading: Promise<void> = Promise.resolve();
   #counts = { rendered: 0, empty: 0, failed: 0 };
-  #styleReady = false;
-  /** Tiles decoded before the map's style was ready to draw them. */
-  #pendingShows = new Map<string, { tile: TileSpec; image: ImageData }>();
-  #basemap: (() => void) | null;
-  #basemapTimer: ReturnType<typeof setTimeout> | undefined;
-  #basemapDone: Promise<void>;
+  #basemap: DeferredBasemap;
   #firstDrawn = false;
   #prefetched = new Set<string>();
   /** Band tiles loaded and wanted by the current view. */
@@ -160,17 +123,42 @@ export class Viewer {
     if (opts.bands) this.bands = [...opts.bands];
     if (opts.mode) this.mode = opts.mode;
     if (opts.overviews === false) this.overviews = false;
-    let basemapLoaded = () => {};
-    this.#basemapDone = new Promise((resolve) => (basemapLoaded = resolve));
-    this.#basemap = () => {
+    this.#basemap = new DeferredBasemap(() =>
       this.#mapReady.then(() => loadCountries(this.map, assets))
-        .catch((e) => console.warn("basemap:", e)).finally(basemapLoaded);
-    };
+    );
     this.pool = opts.pool ?? startDecodePool(assets);
-    this.cache = new LruCache(BITMAP_CACHE_ENTRIES, BITMAP_CACHE_BYTES, {
-      isPinned: (key) => !!this.layers?.has(key) || this.#pendingShows.has(key),
+    this.cache = new PinnedLruCache(BITMAP_CACHE_ENTRIES, BITMAP_CACHE_BYTES, {
+      isPinned: (key) => this.#screen.holds(key),
     });
-    this.scheduler = new TileScheduler<TileSpec, RenderResult>({
+    this.scheduler = this.#createScheduler();
+
+    // A shared link (#zoom/lat/lon) keeps its view; otherwise each store load fits the stores.
+    this.#keepView = hasSharedView(location.hash);
+    let camera: Camera = { center: [0, 30], zoom: 1.5 };
+    if (initial.length && !this.#keepView) {
+      const { clientWidth: width, clientHeight: height } = container;
+      camera = fitCamera(gridsBounds(initial), width, height, events.padding());
+      this.stores = initial;
+      this.#plan(viewOfCamera(camera, width, height));
+      this.#keepView = true;
+    }
+    this.map = createMap(container, assets, camera);
+    this.layers = new RasterLayers(this.map, RASTER_BEFORE);
+    this.#mapReady = new Promise((resolve) => {
+      this.map.once("load", () => {
+        this.#onMapLoad();
+        resolve();
+      });
+    });
+    // While the map moves, start nothing new; when it stops, plan the new view at once (the
+    // plan aborts what the new view does not need). MapLibre already sends one moveend per
+    // gesture, so no debounce is needed.
+    this.map.on("movestart", () => this.scheduler.pause());
+    this.map.on("moveend", () => this.updateView());
+  }
+
+  #createScheduler(): TileScheduler<TileSpec, RenderResult> {
+    return new TileScheduler<TileSpec, RenderResult>({
       concurrency: CONCURRENCY,
       run: (tile, signal) => this.#render(tile, signal),
       onDone: (tile, r) => this.#loaded(tile, r),
@@ -183,58 +171,15 @@ export class Viewer {
         if (this.scheduler.idle) this.#settled();
       },
     });
+  }
 
-    // A shared link (#zoom/lat/lon) keeps its view; otherwise each store load fits the stores.
-    this.#keepView = /^#\d/.test(location.hash);
-    let camera: Camera = { center: [0, 30], zoom: 1.5 };
-    if (initial.length && !this.#keepView) {
-      camera = fitCamera(
-        storesBounds(initial),
-        container.clientWidth,
-        container.clientHeight,
-        events.padding(),
-      );
-      this.stores = initial;
-      this.#plan(this.#viewOf(camera, container.clientWidth, container.clientHeight));
-      this.#keepView = true;
-    }
-    maplibregl.setWorkerUrl(new URL("maplibre-gl-worker.mjs", assets).href);
-    this.map = new maplibregl.Map({
-      container,
-      style: baseStyle(),
-      center: camera.center,
-      zoom: camera.zoom,
-      maxZoom: 19,
-      hash: true,
-      dragRotate: false,
-      pitchWithRotate: false,
-      touchPitch: false,
-      fadeDuration: 0,
-      attributionControl: { compact: true, customAttribution: "Basemap: Natural Earth" },
-    });
-    this.map.touchZoomRotate.disableRotation();
-    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
-    this.map.addControl(new maplibregl.ScaleControl({ maxWidth: 120 }), "bottom-right");
-    this.layers = new RasterLayers(this.map, RASTER_BEFORE);
-    this.#mapReady = new Promise((resolve) => {
-      this.map.once("load", () => {
-        performance.mark("tz-map-load");
-        addOverlays(this.map);
-        this.#styleReady = true;
-        for (const { tile, image } of this.#pendingShows.values()) {
-          if (this.#wanted.has(tile.key)) this.layers.show(tile, image);
-        }
-        this.#pendingShows.clear();
-        // The basemap waits until the first view's tiles are drawn (or 3 s): data first.
-        this.#basemapTimer = setTimeout(() => this.#loadBasemap(), 3000);
-        resolve();
-      });
-    });
-    // While the map moves, start nothing new; when it stops, plan the new view at once (the
-    // plan aborts what the new view does not need). MapLibre already sends one moveend per
-    // gesture, so no debounce is needed.
-    this.map.on("movestart", () => this.scheduler.pause());
-    this.map.on("moveend", () => this.updateView());
+  /** The style is ready: overlays, the tiles decoded meanwhile, then (later) the basemap. */
+  #onMapLoad(): void {
+    performance.mark("tz-map-load");
+    addOverlays(this.map);
+    this.#screen.ready(this.layers);
+    // The basemap waits until the first view's tiles are drawn (or 3 s): data first.
+    this.#basemap.loadAfter(BASEMAP_DELAY_MS);
   }
 
   // ---- stores -------------------------------------------------------------------------------
@@ -274,14 +219,12 @@ export class Viewer {
     }
     if (!stores.length) {
       this.scheduler.cancelAll();
-      this.#pendingShows.clear();
-      if (this.#styleReady) this.layers.hideAll();
-      this.#stale.clear();
-      this.#loadBasemap();
+      this.#screen.clear();
+      this.#basemap.loadNow();
       return;
     }
     if (!this.#keepView) {
-      const [w, s, e, n] = storesBounds(stores);
+      const [w, s, e, n] = gridsBounds(stores);
       this.map.fitBounds([[w, s], [e, n]], { padding: this.#events.padding(), animate: false });
     }
     this.#keepView = false;
@@ -318,36 +261,12 @@ export class Viewer {
 
   /** What a store's tiles are coloured from in the current mode. */
   sourceFor(store: StoreInfo): Source {
-    if (this.mode === "pca" && store.previews.pca_rgb) return "pca_rgb";
-    if (store.previews.rgb && store.rgbBands && sameBands(store.rgbBands, this.bands)) return "rgb";
-    return "bands";
+    return sourceFor(store, this);
   }
 
   /** The stretch of the current bands, shared by all stores shown. */
   bandStretch(bands: readonly number[] = this.bands): Stretch {
-    const stats = this.stores.flatMap((s) => s.stats ? [s.stats] : []);
-    if (!stats.length) {
-      return { min: bands.map(() => -FALLBACK_STRETCH), max: bands.map(() => FALLBACK_STRETCH) };
-    }
-    return sharedStretch(stats, bands);
-  }
-
-  /** Tables re-stretching a store's `rgb` preview to the shared stretch, or null if equal. */
-  #previewTables(store: StoreInfo): Uint8Array[] | null {
-    if (this.stores.length < 2 || !store.rgbStretch || !store.rgbBands) return null;
-    const target = this.bandStretch(store.rgbBands);
-    return sameStretch(store.rgbStretch, target) ? null : restretchTables(store.rgbStretch, target);
-  }
-
-  #colourKey(store: StoreInfo, source: Source): string {
-    if (source === "pca_rgb") return "pca";
-    const s = source === "bands"
-      ? this.bandStretch()
-      : this.#previewTables(store)
-      ? this.bandStretch(store.rgbBands!)
-      : null;
-    const stretch = s ? s.min.concat(s.max).map((v) => v.toPrecision(7)).join(",") : "as-is";
-    return source === "bands" ? `b${this.bands.join(",")}:${stretch}` : `rgb:${stretch}`;
+    return bandStretch(this.stores, bands);
   }
 
   // ---- the view loop ------------------------------------------------------------------------
@@ -358,97 +277,20 @@ export class Viewer {
       this.scheduler.resume();
       return;
     }
-    const b = this.map.getBounds(), c = this.map.getCenter();
-    this.#plan({
-      ring: densifyBox(b.getWest(), b.getSouth(), b.getEast(), b.getNorth()),
-      centre: [c.lng, c.lat],
-      metresPerPx: metresPerPixel(this.map.getZoom(), c.lat) / (globalThis.devicePixelRatio || 1),
-    });
-  }
-
-  /** The view of a camera in a `width × height` viewport (before the map exists). */
-  #viewOf(cam: Camera, width: number, height: number): ViewSpec {
-    const [w, s, e, n] = cameraBounds(cam, width, height);
-    return {
-      ring: densifyBox(w, s, e, n),
-      centre: cam.center,
-      metresPerPx: metresPerPixel(cam.zoom, cam.center[1]) / (globalThis.devicePixelRatio || 1),
-    };
+    this.#plan(viewOfMap(this.map));
   }
 
   #plan(view: ViewSpec): void {
     this.generation++;
-    const zonesShown = new Set(this.stores.map((s) => s.zone));
-    let tiles = this.stores.flatMap((s) => {
-      const source = this.sourceFor(s);
-      return planTiles(s, source, view, {
-        zonesShown,
-        colourKey: this.#colourKey(s, source),
-        overviews: this.overviews,
-        maxTiles: Math.ceil(BAND_BYTES_PER_VIEW / (BAND_TILE_PX * BAND_TILE_PX * (s.bands + 4))),
-      });
-    }).sort((a, b) => a.priority - b.priority);
-    const bandTiles = tiles.filter((t) => t.source === "bands");
-    let budget = BAND_BYTES_PER_VIEW, keep = 0;
-    for (const t of bandTiles) {
-      const bytes = (t.rect.r1 - t.rect.r0) * (t.rect.c1 - t.rect.c0) * (t.store.bands + 4);
-      if (bytes > budget && keep > 0) break;
-      budget -= bytes;
-      keep++;
-    }
-    this.#bandTiles = [keep, bandTiles.length];
-    if (keep < bandTiles.length) {
-      const drop = new Set(bandTiles.slice(keep).map((t) => t.key));
-      tiles = tiles.filter((t) => !drop.has(t.key));
-    }
-    this.#wanted = new Set(tiles.map((t) => t.key));
-    const toLoad: TileSpec[] = [];
-    for (const t of tiles) {
-      if (!this.cache.has(t.key)) toLoad.push(t);
-      else {
-        const image = this.cache.get(t.key);
-        if (image && !this.layers?.has(t.key)) this.#show(t, image);
-      }
-    }
-    for (const key of this.#pendingShows.keys()) {
-      if (!this.#wanted.has(key)) this.#pendingShows.delete(key);
-    }
-    for (const key of this.layers?.keys() ?? []) if (!this.#wanted.has(key)) this.#stale.add(key);
-    for (const key of this.#wanted) this.#stale.delete(key);
-    this.scheduler.setWanted(toLoad);
+    const { tiles, bandTiles } = planView(this.stores, view, this, this.overviews);
+    this.#bandTiles = bandTiles;
+    this.scheduler.setWanted(this.#screen.want(tiles, this.cache));
     this.#updateInfo(tiles);
     if (this.scheduler.idle) this.#settled();
   }
 
   async #render(tile: TileSpec, signal: AbortSignal): Promise<RenderResult> {
-    const clip = (on: boolean, lon: number) =>
-      on ? meridianColumns(tile.store.zone, tile.transform, tile.rect, lon) : null;
-    const [west, east] = zoneBand(tile.store.zone);
-    const clipWest = clip(tile.clipWest, west), clipEast = clip(tile.clipEast, east);
-    let job: Job, affinity: string | undefined;
-    if (tile.source === "bands") {
-      job = {
-        kind: "bands",
-        storeUrl: tile.store.url,
-        rect: tile.rect,
-        bands: this.bands,
-        stretch: this.bandStretch(),
-        clipWest,
-        clipEast,
-      };
-      const { r0, c0 } = tile.rect;
-      affinity = `${tile.store.url}|${r0}|${c0}`;
-    } else {
-      job = {
-        kind: "preview",
-        storeUrl: tile.store.url,
-        path: tile.path,
-        rect: tile.rect,
-        tables: tile.source === "rgb" ? this.#previewTables(tile.store) : null,
-        clipWest,
-        clipEast,
-      };
-    }
+    const { job, affinity } = tileJob(tile, this.stores, this.bands);
     const r = await this.pool.render(job, signal, affinity);
     if (signal.aborted) throw abortError();
     return r;
@@ -459,25 +301,19 @@ export class Viewer {
     if (r.image) this.#counts.rendered++;
     else this.#counts.empty++;
     this.cache.set(tile.key, r.image, r.width * r.height * 4);
-    if (r.image && this.#wanted.has(tile.key)) this.#show(tile, r.image);
-  }
-
-  #show(tile: TileSpec, image: ImageData): void {
-    if (this.#styleReady) this.layers.show(tile, image);
-    else this.#pendingShows.set(tile.key, { tile, image });
+    if (r.image) this.#screen.loaded(tile, r.image);
   }
 
   /** The view has everything it asked for: drop the previous view's tiles. */
   #settled(): void {
-    for (const key of this.#stale) this.layers.hide(key);
-    this.#stale.clear();
+    this.#screen.dropStale();
     this.cache.trim();
     this.#updateInfo();
     if (this.#counts.rendered === 0) return;
     if (!this.#firstDrawn) {
       this.#firstDrawn = true;
       this.#mapReady.then(() => this.map.once("render", () => performance.mark("tz-drawn")));
-      this.#loadBasemap();
+      this.#basemap.loadNow();
     }
     // A click's fixed costs (code, array metadata) are paid now, while nothing else runs.
     const fresh = this.stores.filter((s) => !this.#prefetched.has(s.url));
@@ -487,60 +323,18 @@ export class Viewer {
     }
   }
 
-  #loadBasemap(): void {
-    clearTimeout(this.#basemapTimer);
-    const load = this.#basemap;
-    this.#basemap = null;
-    load?.();
-  }
-
   // ---- information --------------------------------------------------------------------------
 
   #updateInfo(tiles?: TileSpec[]): void {
-    const s = this.stores;
-    if (!s.length) return;
-    const fields: Record<string, string> = {
-      zone: s.map((x) => x.zone).join(", "),
-      epsg: s.map((x) => x.epsg).join(", "),
-      grid: s.map((x) =>
-        `${x.shape[1]}×${x.shape[0]} px (${(x.shape[1] * x.pixelSizeM / 1000).toFixed(1)}×${
-          (x.shape[0] * x.pixelSizeM / 1000).toFixed(1)
-        } km)`
-      ).join("; "),
-      shards: s.map((x) => {
-        const [nr, nc] = shardGrid(x);
-        return `${x.shards ? x.shards.size : "?"} with data / ${nr * nc}`;
-      }).join("; "),
-    };
-    if (tiles) {
-      const levels = new Map<string, string>();
-      for (const t of tiles) {
-        levels.set(
-          t.store.name,
-          t.source === "bands"
-            ? `bands ${this.bands.join(",")} (${t.pixelSizeM} m)`
-            : `${t.source} L${t.level} (${t.pixelSizeM} m)`,
-        );
-      }
-      fields.level = [...levels.values()].join("; ") || "nothing in view";
-    }
-    const p = this.scheduler.progress;
-    fields.tiles = `${p.done}/${p.total} loaded, ${this.layers?.count ?? 0} shown`;
-    this.#events.info(fields);
-    const [kept, all] = this.#bandTiles;
-    if (kept < all) {
-      this.#events.status(
-        `Bands: showing the nearest ${kept} of ${all} tiles (${BAND_BYTES_PER_VIEW >> 20} MiB ` +
-          "per view); zoom in, or build previews (deno task stats) for overviews.",
-        "warn",
-      );
-    } else if (this.scheduler.idle) {
-      const failed = this.#counts.failed;
-      this.#events.status(
-        failed ? `${failed} tile(s) failed (see console)` : "Ready",
-        failed ? "warn" : "info",
-      );
-    } else this.#events.status("Loading…");
+    if (!this.stores.length) return;
+    const { progress } = this.scheduler;
+    this.#events.info(viewInfo(this.stores, tiles, this.bands, progress, this.#screen.count));
+    const { text, level } = viewStatus(
+      this.#bandTiles,
+      this.scheduler.idle,
+      this.#counts.failed,
+    );
+    this.#events.status(text, level);
   }
 
   stats(): ViewerStats {
@@ -555,7 +349,7 @@ export class Viewer {
       fetchesAborted: net.aborted,
       requests: net.requests,
       bytes: net.bytes,
-      displayed: this.layers.count,
+      displayed: this.#screen.count,
       cached: this.cache.size,
     };
   }
@@ -566,7 +360,7 @@ export class Viewer {
     await this.#loading;
     if (this.stores.length) {
       await this.scheduler.whenIdle();
-      await this.#basemapDone;
+      await this.#basemap.done;
     }
     for (let i = 0; i < 1000; i++) {
       while (this.map.isMoving()) await new Promise((r) => setTimeout(r, 20));

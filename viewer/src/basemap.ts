@@ -171,3 +171,36 @@ export function setRasterBasemap(map: MapLibreMap, template: string): void {
   map.addSource(RASTER_ID, { type: "raster", tiles: [url], tileSize: 256, maxzoom: 19 });
   map.addLayer({ id: RASTER_ID, type: "raster", source: RASTER_ID }, aboveBackground(map));
 }
+
+/**
+ * The countries layer, loaded once and late: data first. `loadNow` (the first view is drawn,
+ * or there is nothing to draw) or the timer started when the map is ready, whichever comes
+ * first, starts `load`; `done` settles when it has finished or failed (a failure is only
+ * logged: the map works without a basemap).
+ */
+export class DeferredBasemap {
+  readonly done: Promise<void>;
+  #start: (() => void) | null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(load: () => Promise<void>) {
+    let settle = () => {};
+    this.done = new Promise((resolve) => (settle = resolve));
+    this.#start = () => {
+      load().catch((e) => console.warn("basemap:", e)).finally(settle);
+    };
+  }
+
+  /** Loads after `ms` unless {@link loadNow} comes first. */
+  loadAfter(ms: number): void {
+    this.#timer = setTimeout(() => this.loadNow(), ms);
+  }
+
+  /** Starts loading, if not started yet. */
+  loadNow(): void {
+    clearTimeout(this.#timer);
+    const start = this.#start;
+    this.#start = null;
+    start?.();
+  }
+}

@@ -11,9 +11,9 @@
  * re-colours without refetching; the page sends a block's jobs to the same worker.
  */
 import * as zarr from "zarrita";
+import type { PixelRect } from "../../lib/grid/pixel_rect.ts";
 import { applyTables, clipColumns, renderBands } from "./colour.ts";
-import type { PixelRect } from "./geometry.ts";
-import { LruCache } from "./lru.ts";
+import { PinnedLruCache } from "./pinned_lru.ts";
 import type { BandsJob, FromWorker, Job, NetCounters, PreviewJob, ToWorker } from "./protocol.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -67,7 +67,7 @@ interface RawBlock {
   nBands: number;
 }
 
-let raw = new LruCache<string, RawBlock>(64, 128 << 20);
+let raw = new PinnedLruCache<string, RawBlock>(64, 128 << 20);
 
 async function readRaw(job: BandsJob, signal: AbortSignal): Promise<RawBlock> {
   const { r0, r1, c0, c1 } = job.rect;
@@ -157,6 +157,6 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   else if (msg.type === "abort") running.get(msg.id)?.abort();
   else if (msg.type === "config") {
     raw.clear();
-    raw = new LruCache<string, RawBlock>(256, msg.rawCacheBytes);
+    raw = new PinnedLruCache<string, RawBlock>(256, msg.rawCacheBytes);
   }
 };

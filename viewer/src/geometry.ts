@@ -4,23 +4,19 @@
  * code with negative northings south of the equator), and where a zone's edge meridian crosses
  * each pixel row, so neighbouring zones can be clipped at their common edge.
  *
+ * Pixel ↔ UTM goes through the toolkit's own GeoBox (lib/grid, bundled as is): the same maths
+ * that wrote the stores' transforms and coordinate arrays.
+ *
  * Pure maths, no DOM: unit-tested in Deno as well as used in the page and the decode worker.
  */
 import proj4 from "proj4";
+import { type GeoBox, pixelCentre, pixelCorner, worldToPixel } from "../../lib/grid/geobox.ts";
+import { boundsToPixelRect, type PixelRect } from "../../lib/grid/pixel_rect.ts";
+import { zoneBand } from "../../lib/grid/zone.ts";
 
-/** Affine transform in GDAL order `[a, b, c, d, e, f]`: x = a·col + c, y = e·row + f. */
-export type Affine = readonly [number, number, number, number, number, number];
 export type LonLat = [number, number];
 /** Corners top-left, top-right, bottom-right, bottom-left: MapLibre's image-source order. */
 export type Quad = [LonLat, LonLat, LonLat, LonLat];
-
-/** Rows `r0 ≤ r < r1`, columns `c0 ≤ c < c1` of a pixel grid. */
-export interface PixelRect {
-  r0: number;
-  r1: number;
-  c0: number;
-  c1: number;
-}
 
 const converters = new Map<number, proj4.Converter>();
 
@@ -56,73 +52,54 @@ export function lonLatToUtm(zone: number, lon: number, lat: number): [number, nu
   return [e, n];
 }
 
-/** UTM zone (1..60) of a longitude: SPEC §3.1, no Norway/Svalbard exceptions. */
-export function zoneOfLon(lon: number): number {
-  return Math.min(60, Math.max(1, Math.floor((lon + 180) / 6) + 1));
-}
-
-/** West and east longitude of a zone's band. */
-export function zoneBand(zone: number): [number, number] {
-  return [(zone - 1) * 6 - 180, zone * 6 - 180];
-}
-
-/** UTM coordinates of a pixel-edge position (fractional row/col allowed). */
-export function pixelToUtm(t: Affine, row: number, col: number): [number, number] {
-  return [t[0] * col + t[1] * row + t[2], t[3] * col + t[4] * row + t[5]];
-}
-
-/** Fractional pixel-edge position (row, col) of a UTM point; exact for north-up grids. */
-export function utmToPixel(t: Affine, easting: number, northing: number): [number, number] {
-  return [(northing - t[5]) / t[4], (easting - t[2]) / t[0]];
-}
-
-/** The four corners of a pixel rectangle (outer pixel edges) as lon/lat: TL, TR, BR, BL. */
-export function rectCorners(zone: number, t: Affine, rect: PixelRect): Quad {
-  const at = (r: number, c: number): LonLat => {
-    const [e, n] = pixelToUtm(t, r, c);
-    return utmToLonLat(zone, e, n);
-  };
+/**
+ * The four corners of a pixel rectangle of `gb` (outer pixel edges) as lon/lat: TL, TR, BR,
+ * BL.
+ *
+ * @example
+ * rectCorners(30, store.geobox, { r0: 0, r1: 1024, c0: 0, c1: 1024 }); // shard (0, 0)
+ */
+export function rectCorners(zone: number, gb: GeoBox, rect: PixelRect): Quad {
+  const at = (r: number, c: number): LonLat => utmToLonLat(zone, ...pixelCorner(gb, r, c));
   return [at(rect.r0, rect.c0), at(rect.r0, rect.c1), at(rect.r1, rect.c1), at(rect.r1, rect.c0)];
 }
 
 /**
- * The pixel rectangle (not clamped to the grid) bounding a lon/lat ring, padded by `padPx`.
- * Null when the ring is empty. Rings should be densified: a viewport edge is curved in UTM.
+ * `[west, south, east, north]` around whole grids (a store: its zone and GeoBox), from their
+ * four reprojected corners.
+ */
+export function gridsBounds(
+  grids: readonly { zone: number; geobox: GeoBox }[],
+): [number, number, number, number] {
+  const pts = grids.flatMap(({ zone, geobox: gb }) =>
+    rectCorners(zone, gb, { r0: 0, r1: gb.height, c0: 0, c1: gb.width })
+  );
+  const lons = pts.map((p) => p[0]), lats = pts.map((p) => p[1]);
+  return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
+}
+
+/**
+ * The pixel rectangle of `gb` (not clamped to the grid) bounding a lon/lat ring, padded by
+ * `padPx`. Null when no point of the ring projects. Rings should be densified: a viewport edge
+ * is curved in UTM.
  */
 export function ringToPixelRect(
   zone: number,
-  t: Affine,
+  gb: GeoBox,
   ring: LonLat[],
   padPx = 0,
 ): PixelRect | null {
-  let rMin = Infinity, rMax = -Infinity, cMin = Infinity, cMax = -Infinity;
+  let minE = Infinity, maxE = -Infinity, minN = Infinity, maxN = -Infinity;
   for (const [lon, lat] of ring) {
     const [e, n] = lonLatToUtm(zone, lon, lat);
-    const [r, c] = utmToPixel(t, e, n);
-    if (!Number.isFinite(r) || !Number.isFinite(c)) continue;
-    rMin = Math.min(rMin, r);
-    rMax = Math.max(rMax, r);
-    cMin = Math.min(cMin, c);
-    cMax = Math.max(cMax, c);
+    if (!Number.isFinite(e) || !Number.isFinite(n)) continue;
+    minE = Math.min(minE, e);
+    maxE = Math.max(maxE, e);
+    minN = Math.min(minN, n);
+    maxN = Math.max(maxN, n);
   }
-  if (rMin > rMax) return null;
-  return {
-    r0: Math.floor(rMin - padPx),
-    r1: Math.ceil(rMax + padPx),
-    c0: Math.floor(cMin - padPx),
-    c1: Math.ceil(cMax + padPx),
-  };
-}
-
-/** Intersection of two pixel rectangles, or null when they do not overlap. */
-export function intersectRect(a: PixelRect, b: PixelRect): PixelRect | null {
-  const r = {
-    r0: Math.max(a.r0, b.r0),
-    r1: Math.min(a.r1, b.r1),
-    c0: Math.max(a.c0, b.c0),
-    c1: Math.min(a.c1, b.c1),
-  };
-  return r.r0 < r.r1 && r.c0 < r.c1 ? r : null;
+  if (minE > maxE) return null;
+  return boundsToPixelRect(gb, [minE, minN, maxE, maxN], -padPx);
 }
 
 /** Points along the edges of a lon/lat box (`perSide` segments per side), as a closed ring. */
@@ -166,17 +143,14 @@ export function zoneOutline(zone: number): { type: "Polygon"; coordinates: LonLa
  */
 export function meridianColumns(
   zone: number,
-  t: Affine,
+  gb: GeoBox,
   rect: PixelRect,
   lon: number,
 ): Float64Array {
   const rows = rect.r1 - rect.r0;
   const out = new Float64Array(rows);
   const cMid = (rect.c0 + rect.c1) / 2;
-  const latOf = (r: number) => {
-    const [e, n] = pixelToUtm(t, r, cMid);
-    return utmToLonLat(zone, e, n)[1];
-  };
+  const latOf = (r: number) => utmToLonLat(zone, ...pixelCorner(gb, r, cMid))[1];
   const latA = latOf(rect.r0), latB = latOf(rect.r1);
   const lo = Math.min(latA, latB) - 0.05, hi = Math.max(latA, latB) + 0.05;
   const K = 16;
@@ -189,10 +163,10 @@ export function meridianColumns(
   // ns increases with latitude and rows run north to south, so walk the segments downward.
   let k = K - 1;
   for (let i = 0; i < rows; i++) {
-    const n = t[4] * (rect.r0 + i + 0.5) + t[5];
+    const n = pixelCentre(gb, rect.r0 + i, 0)[1];
     while (k > 0 && ns[k] > n) k--;
     const f = (n - ns[k]) / (ns[k + 1] - ns[k]);
-    out[i] = (es[k] + f * (es[k + 1] - es[k]) - t[2]) / t[0];
+    out[i] = worldToPixel(gb, es[k] + f * (es[k + 1] - es[k]), n)[0];
   }
   return out;
 }

@@ -10,14 +10,9 @@
  * pixel's state. A store whose zone contains the click wins where two stores overlap.
  */
 import * as zarr from "zarrita";
-import {
-  type LonLat,
-  lonLatToUtm,
-  pixelToUtm,
-  utmToLonLat,
-  utmToPixel,
-  zoneOfLon,
-} from "./geometry.ts";
+import { pixelCentre, pixelContaining } from "../../lib/grid/geobox.ts";
+import { utmZone } from "../../lib/grid/zone.ts";
+import { type LonLat, lonLatToUtm, utmToLonLat } from "./geometry.ts";
 import { hasShard, type StoreInfo } from "./store.ts";
 
 export type PixelState = "valid" | "no-data" | "empty-shard" | "outside";
@@ -51,13 +46,12 @@ export function pickPixel(
   stores: readonly StoreInfo[],
   [lon, lat]: LonLat,
 ): { store: StoreInfo; row: number; col: number } | null {
-  const zone = zoneOfLon(lon);
+  const zone = utmZone(lon);
   const ordered = [...stores].sort((a, b) => +(b.zone === zone) - +(a.zone === zone));
   for (const store of ordered) {
     const [e, n] = lonLatToUtm(store.zone, lon, lat);
-    const [r, c] = utmToPixel(store.transform, e, n);
-    const row = Math.floor(r), col = Math.floor(c);
-    if (row >= 0 && col >= 0 && row < store.shape[0] && col < store.shape[1]) {
+    const { row, col } = pixelContaining(store.geobox, e, n);
+    if (row >= 0 && col >= 0 && row < store.geobox.height && col < store.geobox.width) {
       return { store, row, col };
     }
   }
@@ -96,7 +90,7 @@ function openArrays(store: StoreInfo): Promise<{ emb: Arr; scales: Arr }> {
 
 /** Reads one pixel of a store (level-0 row and column). */
 export async function readPixel(store: StoreInfo, row: number, col: number): Promise<PixelReading> {
-  const [easting, northing] = pixelToUtm(store.transform, row + 0.5, col + 0.5);
+  const [easting, northing] = pixelCentre(store.geobox, row, col);
   const [lon, lat] = utmToLonLat(store.zone, easting, northing);
   const base = { store: store.name, row, col, lon, lat, easting, northing };
   const [sr, sc] = store.shardShape;

@@ -6,7 +6,8 @@
  * cut into parts, each with its own corners, so the curvature of a big footprint is followed.
  */
 import type { ImageSource, Map as MapLibreMap } from "maplibre-gl";
-import { type PixelRect, rectCorners } from "./geometry.ts";
+import type { PixelRect } from "../../lib/grid/pixel_rect.ts";
+import { rectCorners } from "./geometry.ts";
 import type { TileSpec } from "./tiles.ts";
 
 /** Footprint size above which a tile is drawn in several parts. */
@@ -70,9 +71,7 @@ export class RasterLayers {
     }
     for (const part of parts) {
       const id = `tz-tile-${this.#nextId++}`;
-      const corners = n === 1
-        ? tile.corners
-        : rectCorners(tile.store.zone, tile.transform, part.rect);
+      const corners = n === 1 ? tile.corners : rectCorners(tile.store.zone, tile.geobox, part.rect);
       this.map.addSource(id, { type: "image", coordinates: corners });
       const src = this.map.getSource(id) as ImageSource;
       src.setWarp?.("flat");

@@ -6,7 +6,8 @@
  * layer costs tens of milliseconds per frame.
  */
 import type { GeoJSONSource, Map as MapLibreMap } from "maplibre-gl";
-import { type LonLat, pixelToUtm, rectCorners, utmToLonLat, zoneOutline } from "./geometry.ts";
+import { pixelCorner } from "../../lib/grid/geobox.ts";
+import { type LonLat, rectCorners, utmToLonLat, zoneOutline } from "./geometry.ts";
 import { hasShard, shardGrid, type StoreInfo } from "./store.ts";
 
 /** Raster tiles are inserted before this layer. */
@@ -30,13 +31,13 @@ export function shardFeatures(
   for (const s of stores) {
     const [nr, nc] = shardGrid(s);
     const [sr, sc] = s.shardShape;
-    const [h, w] = s.shape;
+    const { height: h, width: w } = s.geobox;
     const withEmpty = nr * nc <= MAX_EMPTY_POLYGONS;
     for (let r = 0; r < nr; r++) {
       for (let c = 0; c < nc; c++) {
         const data = hasShard(s, r, c);
         if (!data && !withEmpty) continue;
-        const q = rectCorners(s.zone, s.transform, {
+        const q = rectCorners(s.zone, s.geobox, {
           r0: r * sr,
           r1: Math.min(h, (r + 1) * sr),
           c0: c * sc,
@@ -49,10 +50,8 @@ export function shardFeatures(
         });
       }
     }
-    const at = (row: number, col: number): LonLat => {
-      const [e, n] = pixelToUtm(s.transform, row, col);
-      return utmToLonLat(s.zone, e, n);
-    };
+    const at = (row: number, col: number): LonLat =>
+      utmToLonLat(s.zone, ...pixelCorner(s.geobox, row, col));
     const rowsAt = Array.from({ length: nr + 1 }, (_, i) => Math.min(h, i * sr));
     const colsAt = Array.from({ length: nc + 1 }, (_, j) => Math.min(w, j * sc));
     for (const r of rowsAt) {
@@ -144,7 +143,7 @@ export function setInspectedPixel(
     src.setData(collection([]));
     return;
   }
-  const q = rectCorners(store.zone, store.transform, {
+  const q = rectCorners(store.zone, store.geobox, {
     r0: row,
     r1: row + 1,
     c0: col,

@@ -19,6 +19,20 @@ interface Pending {
   worker: number;
 }
 
+/** Bytes of raw band blocks the workers keep, in all. */
+const RAW_CACHE_BYTES = 256 << 20;
+
+/**
+ * Starts the decode workers, `min(4, cores)` of them, from the bundle's folder `assets`.
+ *
+ * @example
+ * const pool = startDecodePool(new URL("./", import.meta.url));
+ */
+export function startDecodePool(assets: URL): DecodePool {
+  const workers = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  return new DecodePool(new URL("decode_worker.js", assets), workers, RAW_CACHE_BYTES);
+}
+
 function abortError(message = "aborted"): Error {
   const e = new Error(message);
   e.name = "AbortError";

@@ -4,7 +4,7 @@
  * zstd decoding), colours it and answers with RGBA ImageData (its buffer transferred).
  */
 import type { Stretch } from "./colour.ts";
-import type { PixelRect } from "./geometry.ts";
+import type { PixelRect } from "../../lib/grid/pixel_rect.ts";
 
 /** Colours from three embedding bands, dequantised with the scales, through `stretch`. */
 export interface BandsJob {

@@ -1,28 +1,42 @@
 /**
  * Store discovery and metadata: `_stores.json`, each store's root attributes, its arrays'
  * `zarr.json` and `_chunk_manifest.json` (docs/decisions/2026-11-24-preview-serve-contract.md),
- * reduced to one immutable `StoreInfo` value that the rest of the viewer works from.
+ * reduced to one immutable `StoreInfo` value that the rest of the viewer works from. The store
+ * format is parsed by the toolkit's own lib/store (the same code as the read API and the
+ * manifests), over `fetch`.
  *
  * The shard shape comes from each array's `chunk_grid.configuration.chunk_shape`: zarrita's
  * `arr.chunks` is the *inner* chunk shape of a sharded array, which is what broke the upstream
  * viewer (upstream-pr-spec §9.2.1).
  */
+import { isTesseraError } from "../../lib/errors.ts";
+import { type GeoBox, geoboxFromTransform, pixelSizeM } from "../../lib/grid/geobox.ts";
+import { arrayInfo } from "../../lib/store/arrays.ts";
+import { readDocument, type StoreReader } from "../../lib/store/documents.ts";
+import { documentKey, shardGridShape } from "../../lib/store/layout.ts";
+import { storeBasename } from "../../lib/store/names.ts";
+import { openZoneMetadata } from "../../lib/store/open.ts";
+import {
+  type LevelInfo as MultiscaleLevel,
+  parseMultiscales,
+  PREVIEW_NAMES,
+  type PreviewName,
+} from "../../lib/store/previews.ts";
+import type { ArrayMetadata } from "../../lib/zarr/metadata.ts";
 import type { BandStats, Stretch } from "./colour.ts";
-import type { Affine } from "./geometry.ts";
 
 /** One level of a preview pyramid (level 0 is the full-resolution `rgb` / `pca_rgb`). */
 export interface LevelInfo {
   level: number;
   path: string;
   pixelSizeM: number;
-  transform: Affine;
-  /** Rows and columns. */
-  shape: [number, number];
+  /** The level's grid: its rows, columns and transform (the store's CRS). */
+  geobox: GeoBox;
   /** Shard (outer chunk) rows and columns, from the array's `chunk_grid`. */
   shardShape: [number, number];
 }
 
-export type PreviewKind = "rgb" | "pca_rgb";
+export type PreviewKind = PreviewName;
 
 export interface StoreInfo {
   name: string;
@@ -31,9 +45,9 @@ export interface StoreInfo {
   zone: number;
   year: number | null;
   epsg: number;
-  transform: Affine;
+  /** The grid of `embeddings` and `scales`: rows, columns, transform, EPSG. */
+  geobox: GeoBox;
   pixelSizeM: number;
-  shape: [number, number];
   bands: number;
   /** Shard shape of `embeddings` (rows, cols): the unit of the manifest and of the grid overlay. */
   shardShape: [number, number];
@@ -75,61 +89,50 @@ export async function listStores(base: URL, signal?: AbortSignal): Promise<strin
   return body.filter((s): s is string => typeof s === "string");
 }
 
-interface ArrayMeta {
-  shape: number[];
-  chunk_grid?: { configuration?: { chunk_shape?: number[] } };
-  codecs?: { name: string; configuration?: { chunk_shape?: number[] } }[];
+/** A store's objects over HTTP: `get(key)` for lib/store (404 is "absent"). */
+function httpReader(url: string, signal?: AbortSignal): StoreReader {
+  return {
+    async get(key) {
+      const res = await fetch(`${url}/${key}`, { signal });
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new StoreError(`${url}/${key}: HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
 }
 
-function shardShapeOf(meta: ArrayMeta): [number, number] {
-  const s = meta.chunk_grid?.configuration?.chunk_shape;
-  if (!s || s.length < 2) throw new StoreError("array metadata has no chunk_grid.chunk_shape");
-  return [s[0], s[1]];
-}
-
-function innerShapeOf(meta: ArrayMeta): [number, number] {
-  const sharding = meta.codecs?.find((c) => c.name === "sharding_indexed");
-  const s = sharding?.configuration?.chunk_shape ?? meta.chunk_grid?.configuration?.chunk_shape;
-  return s ? [s[0], s[1]] : shardShapeOf(meta);
+/** lib/store's errors (TesseraError "BadStore", naming the store) as the viewer's StoreError. */
+function asStoreError(e: unknown): unknown {
+  return isTesseraError(e) ? new StoreError(e.message) : e;
 }
 
 function numbers(v: unknown): number[] | null {
   return Array.isArray(v) && v.every((x) => typeof x === "number") ? v as number[] : null;
 }
 
-function asAffine(v: unknown, what: string): Affine {
-  const t = numbers(v);
-  if (!t || t.length !== 6) throw new StoreError(`${what}: transform must be 6 numbers`);
-  if (t[1] !== 0 || t[3] !== 0 || !(t[0] > 0) || !(t[4] < 0)) {
-    throw new StoreError(`${what}: only north-up grids are supported (got ${t.join(", ")})`);
-  }
-  return t as unknown as Affine;
-}
-
-interface MultiscaleEntry {
-  level: number;
-  path: string;
-  pixel_size_m: number;
-  transform: number[];
-  shape: number[];
-}
-
 async function previewLevels(
   url: string,
-  entries: MultiscaleEntry[],
-  signal?: AbortSignal,
+  source: StoreReader,
+  epsg: number,
+  entries: MultiscaleLevel[],
 ): Promise<LevelInfo[]> {
   const sorted = [...entries].sort((a, b) => a.level - b.level);
   return await Promise.all(sorted.map(async (e) => {
-    const meta = await fetchJson(`${url}/${e.path}/zarr.json`, signal) as ArrayMeta | undefined;
-    if (!meta) throw new StoreError(`${url}/${e.path}: listed in multiscales but missing`);
+    const meta = await readDocument(source, documentKey(e.path), url).catch((err) => {
+      throw asStoreError(err);
+    });
+    if (!meta?.shape) throw new StoreError(`${url}/${e.path}: listed in multiscales but missing`);
+    const t = e.transform;
+    if (t[1] !== 0 || t[3] !== 0 || !(t[0] > 0) || !(t[4] < 0)) {
+      throw new StoreError(`${e.path}: only north-up grids are supported (got ${t.join(", ")})`);
+    }
+    const shard = arrayInfo(e.path, meta as ArrayMetadata).chunkShape;
     return {
       level: e.level,
       path: e.path,
       pixelSizeM: e.pixel_size_m,
-      transform: asAffine(e.transform, `${e.path}`),
-      shape: [meta.shape[0], meta.shape[1]] as [number, number],
-      shardShape: shardShapeOf(meta),
+      geobox: geoboxFromTransform(meta.shape[1], meta.shape[0], t, epsg),
+      shardShape: [shard[0], shard[1]] as [number, number],
     };
   }));
 }
@@ -145,78 +148,69 @@ async function previewLevels(
  */
 export async function openStore(url: string, signal?: AbortSignal): Promise<StoreInfo> {
   url = url.replace(/\/+$/, "");
-  const name = url.slice(url.lastIndexOf("/") + 1);
-  const [root, embMeta, manifest] = await Promise.all([
-    fetchJson(`${url}/zarr.json`, signal),
-    fetchJson(`${url}/embeddings/zarr.json`, signal),
+  const name = storeBasename(url);
+  const source = httpReader(url, signal);
+  const [meta, manifest] = await Promise.all([
+    openZoneMetadata(source, { arrays: ["embeddings"], name, where: url }).catch((e) => {
+      throw asStoreError(e);
+    }),
     fetchJson(`${url}/_chunk_manifest.json`, signal).catch(() => undefined),
   ]);
-  if (!root) throw new StoreError(`${url}: no zarr.json (not a Zarr v3 store?)`);
-  const attrs = (root as { attributes?: Record<string, unknown> }).attributes ?? {};
-  const emb = embMeta as ArrayMeta | undefined;
-  if (!emb) throw new StoreError(`${url}: no embeddings array`);
-  const zone = attrs.utm_zone;
-  if (typeof zone !== "number") throw new StoreError(`${url}: missing attribute utm_zone`);
-  const transform = asAffine(attrs.transform, url);
+  const z = meta.zone;
+  const emb = arrayInfo("embeddings", meta.arrays.embeddings!);
+  const geobox = geoboxFromTransform(meta.width, meta.height, z.transform, z.epsg);
+  // The manifest (written with the store's attributes) wins where it has a value.
   const m = (manifest ?? {}) as Record<string, unknown>;
   const chunks = Array.isArray(m.chunks) ? m.chunks as [number, number][] : null;
-
-  const p2 = numbers(attrs.stats_band_p2), p98 = numbers(attrs.stats_band_p98);
-  const stats = p2 && p98
-    ? { p2, p98, count: typeof attrs.stats_count === "number" ? attrs.stats_count : 1 }
+  const stats = z.bandPercentiles
+    ? { ...z.bandPercentiles, count: z.statistics?.count ?? 1 }
     : null;
-
-  const multiscales = (m.multiscales ?? attrs.multiscales ?? {}) as Record<
-    string,
-    MultiscaleEntry[] | undefined
-  >;
+  const multiscales = parseMultiscales(m.multiscales) ?? z.previews.multiscales ?? {};
   const done: Record<PreviewKind, boolean> = {
-    rgb: typeof m.has_rgb === "boolean" ? m.has_rgb : attrs.has_rgb_preview === true,
-    pca_rgb: typeof m.has_pca_rgb === "boolean" ? m.has_pca_rgb : attrs.has_pca_preview === true,
+    rgb: typeof m.has_rgb === "boolean" ? m.has_rgb : z.previews.rgb,
+    pca_rgb: typeof m.has_pca_rgb === "boolean" ? m.has_pca_rgb : z.previews.pcaRgb,
   };
   const previews: Partial<Record<PreviewKind, LevelInfo[]>> = {};
   await Promise.all(
-    (["rgb", "pca_rgb"] as const).filter((k) => done[k]).map(async (kind) => {
+    PREVIEW_NAMES.filter((k) => done[k]).map(async (kind) => {
       const entries = multiscales[kind] ??
         [{
           level: 0,
           path: kind,
-          pixel_size_m: transform[0],
-          transform: [...transform],
-          shape: [],
+          pixel_size_m: pixelSizeM(geobox),
+          transform: [...geobox.transform],
+          shape: [geobox.height, geobox.width, 4],
         }];
-      previews[kind] = await previewLevels(url, entries, signal);
+      previews[kind] = await previewLevels(url, source, z.epsg, entries);
     }),
   );
-  const rgbStretch = attrs.rgb_stretch as Stretch | undefined;
   return {
     name,
     url,
-    zone,
-    year: typeof attrs.year === "number" ? attrs.year : null,
-    epsg: typeof attrs.crs_epsg === "number" ? attrs.crs_epsg : 32600 + zone,
-    transform,
-    pixelSizeM: transform[0],
-    shape: [emb.shape[0], emb.shape[1]],
-    bands: emb.shape[2] ?? 1,
-    shardShape: shardShapeOf(emb),
-    innerShape: innerShapeOf(emb),
+    zone: z.zone,
+    year: z.year,
+    epsg: z.epsg,
+    geobox,
+    pixelSizeM: pixelSizeM(geobox),
+    bands: meta.bands,
+    shardShape: [emb.chunkShape[0], emb.chunkShape[1]],
+    innerShape: emb.innerChunkShape
+      ? [emb.innerChunkShape[0], emb.innerChunkShape[1]]
+      : [emb.chunkShape[0], emb.chunkShape[1]],
     shards: chunks ? new Set(chunks.map(([r, c]) => `${r}/${c}`)) : null,
     stats,
     previews,
-    rgbBands: numbers(attrs.rgb_bands),
-    rgbStretch: rgbStretch && numbers(rgbStretch.min) && numbers(rgbStretch.max)
-      ? rgbStretch
-      : null,
+    rgbBands: z.previews.rgbBands ?? null,
+    rgbStretch: z.previews.rgbStretch ?? null,
     pcaExplainedVariance: numbers(m.pca_explained_variance) ??
-      numbers(attrs.pca_explained_variance),
-    attrs,
+      z.previews.pcaExplainedVariance ?? null,
+    attrs: meta.attributes,
   };
 }
 
 /** Number of shard rows and columns of the embeddings grid. */
 export function shardGrid(s: StoreInfo): [number, number] {
-  return [Math.ceil(s.shape[0] / s.shardShape[0]), Math.ceil(s.shape[1] / s.shardShape[1])];
+  return shardGridShape(s.geobox.height, s.geobox.width, s.shardShape);
 }
 
 /** Whether the level-0 shard (row, col) has data (true for every shard without a manifest). */

@@ -7,19 +7,16 @@
  * or a 256 × 256 block of `embeddings` (8 × 8 inner chunks, 8 MiB of int8 at 128 bands) when
  * colours are computed from bands. Pure functions; no DOM.
  */
+import { type GeoBox, pixelCorner, worldToPixel } from "../../lib/grid/geobox.ts";
+import { intersectPixelRect, type PixelRect } from "../../lib/grid/pixel_rect.ts";
+import { zoneBand } from "../../lib/grid/zone.ts";
 import {
-  type Affine,
   dist2,
-  intersectRect,
   type LonLat,
   lonLatToUtm,
-  type PixelRect,
-  pixelToUtm,
   type Quad,
   rectCorners,
   ringToPixelRect,
-  utmToPixel,
-  zoneBand,
 } from "./geometry.ts";
 import type { Task } from "./scheduler.ts";
 import { anyShardIn, type LevelInfo, type PreviewKind, type StoreInfo } from "./store.ts";
@@ -34,8 +31,8 @@ export interface TileSpec extends Task {
   /** Array path inside the store (`embeddings`, `rgb`, `rgb_overviews/2`, …). */
   path: string;
   pixelSizeM: number;
-  /** Transform of the tile's level. */
-  transform: Affine;
+  /** Grid of the tile's level. */
+  geobox: GeoBox;
   /** Pixel rectangle in the level's grid. */
   rect: PixelRect;
   corners: Quad;
@@ -80,8 +77,7 @@ export function bandLevel(store: StoreInfo): LevelInfo & { tileShape: [number, n
     level: 0,
     path: "embeddings",
     pixelSizeM: store.pixelSizeM,
-    transform: store.transform,
-    shape: store.shape,
+    geobox: store.geobox,
     shardShape: store.shardShape,
     tileShape: [tile(store.shardShape[0]), tile(store.shardShape[1])],
   };
@@ -124,9 +120,10 @@ export function planTiles(
     level = opts.overviews === false ? levels[0] : chooseLevel(levels, view.metresPerPx);
     tileShape = level.shardShape;
   }
-  const [h, w] = level.shape;
-  const seen = ringToPixelRect(store.zone, level.transform, view.ring, 1);
-  const rect = seen && intersectRect(seen, { r0: 0, r1: h, c0: 0, c1: w });
+  const gb = level.geobox;
+  const h = gb.height, w = gb.width;
+  const seen = ringToPixelRect(store.zone, gb, view.ring, 1);
+  const rect = seen && intersectPixelRect(seen, { r0: 0, r1: h, c0: 0, c1: w });
   if (!rect) return [];
   const [th, tw] = tileShape;
   const factor = level.pixelSizeM / store.pixelSizeM;
@@ -138,7 +135,7 @@ export function planTiles(
   let tc0 = Math.floor(rect.c0 / tw), tc1 = Math.ceil(rect.c1 / tw);
   if (opts.maxTiles && (tr1 - tr0) * (tc1 - tc0) > 4 * opts.maxTiles) {
     const half = Math.ceil(Math.sqrt(4 * opts.maxTiles) / 2);
-    const [cr, cc] = utmToPixel(level.transform, centre[0], centre[1]);
+    const [cc, cr] = worldToPixel(gb, centre[0], centre[1]);
     const r = Math.floor(cr / th), c = Math.floor(cc / tw);
     [tr0, tr1] = [Math.max(tr0, r - half), Math.min(tr1, r + half + 1)];
     [tc0, tc1] = [Math.max(tc0, c - half), Math.min(tc1, c + half + 1)];
@@ -153,16 +150,16 @@ export function planTiles(
         c1: Math.min(w, (tc + 1) * tw),
       };
       const r0 = Math.floor(t.r0 * factor), c0 = Math.floor(t.c0 * factor);
-      const r1 = Math.min(store.shape[0], Math.ceil(t.r1 * factor));
-      const c1 = Math.min(store.shape[1], Math.ceil(t.c1 * factor));
+      const r1 = Math.min(store.geobox.height, Math.ceil(t.r1 * factor));
+      const c1 = Math.min(store.geobox.width, Math.ceil(t.c1 * factor));
       if (!anyShardIn(store, r0, r1, c0, c1)) continue;
-      const corners = rectCorners(store.zone, level.transform, t);
+      const corners = rectCorners(store.zone, gb, t);
       const lons = corners.map((p) => p[0]);
       const minLon = Math.min(...lons), maxLon = Math.max(...lons);
       if ((westShown && maxLon <= west) || (eastShown && minLon >= east)) continue;
       const clipWest = westShown && minLon < west;
       const clipEast = eastShown && maxLon > east;
-      const mid = pixelToUtm(level.transform, (t.r0 + t.r1) / 2, (t.c0 + t.c1) / 2);
+      const mid = pixelCorner(gb, (t.r0 + t.r1) / 2, (t.c0 + t.c1) / 2);
       tiles.push({
         key: [store.name, source, level.level, tr, tc, opts.colourKey, +clipWest, +clipEast]
           .join("|"),
@@ -172,7 +169,7 @@ export function planTiles(
         level: level.level,
         path: level.path,
         pixelSizeM: level.pixelSizeM,
-        transform: level.transform,
+        geobox: gb,
         rect: t,
         corners,
         clipWest,

@@ -1,15 +1,15 @@
 /**
- * A least-recently-used cache bounded by entry count and by bytes. Entries the caller pins
- * (tiles on screen) are skipped by eviction, so the cache can exceed its bounds only by what is
- * pinned. `onRemove` runs for every entry that leaves (evicted, deleted or cleared).
+ * The viewer's tile cache: least recently used, bounded by entry count and by bytes. Entries
+ * the caller pins (tiles on screen) are skipped by eviction, so the cache can exceed its bounds
+ * only by what is pinned. `onRemove` runs for every entry that leaves (evicted, deleted or cleared).
  */
-export class LruCache<K, V> {
+export class PinnedLruCache<K, V> {
   #map = new Map<K, { value: V; bytes: number }>();
   #bytes = 0;
 
   /**
    * @example
-   * const cache = new LruCache<string, ImageData>(200, 256 << 20, { isPinned: (k) => shown.has(k) });
+   * const cache = new PinnedLruCache<string, ImageData>(200, 256 << 20, { isPinned: (k) => shown.has(k) });
    */
   constructor(
     readonly maxEntries: number,

@@ -1,0 +1,87 @@
+/**
+ * What a scheduler task runs: the `build` task's arguments for one slice (`--shard slurm` /
+ * `--shard k8s`, with `--tasks N`) and for the finalise step, made from the selection the user
+ * gave `deno task cluster`, and the memory one task needs. Pure.
+ */
+
+/** The build flags a cluster run passes on to every task. */
+export interface ClusterBuild {
+  /** BASE as the tasks see it. */
+  base: string;
+  /** The output dir as the tasks see it. */
+  outputDir: string;
+  year: number;
+  zones?: number[];
+  workers: number;
+  compress: "none" | "zstd";
+  bands?: number;
+  registryDir?: string;
+  /** The number of slices (array tasks, completions). */
+  tasks: number;
+  rgb?: boolean;
+  pca?: boolean;
+}
+
+function common(b: ClusterBuild): string[] {
+  return [
+    b.base,
+    "--year",
+    String(b.year),
+    ...(b.zones ? ["--zones", b.zones.join(",")] : []),
+    "--output-dir",
+    b.outputDir,
+    "--workers",
+    String(b.workers),
+    ...(b.compress !== "none" ? ["--compress", b.compress] : []),
+    ...(b.bands !== undefined ? ["--bands", String(b.bands)] : []),
+    ...(b.registryDir ? ["--registry-dir", b.registryDir] : []),
+  ];
+}
+
+/**
+ * Arguments of `tasks/build.ts` for a slice whose index the scheduler gives.
+ *
+ * @example
+ * sliceArgs(b, "slurm"); // ["/data", "--year", "2024", …, "--shard", "slurm", "--tasks", "3"]
+ */
+export function sliceArgs(b: ClusterBuild, scheduler: "slurm" | "k8s"): string[] {
+  return [...common(b), "--shard", scheduler, "--tasks", String(b.tasks)];
+}
+
+/** Arguments of `tasks/build.ts` for the finalise step (with the previews asked for). */
+export function finaliseArgs(b: ClusterBuild): string[] {
+  return [
+    ...common(b),
+    "--finalize",
+    "--tasks",
+    String(b.tasks),
+    ...(b.rgb ? ["--rgb"] : []),
+    ...(b.pca ? ["--pca"] : []),
+  ];
+}
+
+/** Memory of the process itself (Deno, the plan, the tile list), MiB. */
+export const BASE_MIB = 160;
+
+/**
+ * Memory one task needs, MiB: per worker one shard's buffers — 1024 × 1024 pixels × (bands
+ * int8 + 4 B scale), ×1.5 for the encoded copy being written — plus a worker's own 16 MiB,
+ * and the process itself; then 25 % headroom, rounded up to 64 MiB. Measured: 2 workers at
+ * 128 bands peak at 494 MiB resident, 1 worker at 291 MiB (docs/cluster.md).
+ *
+ * @example
+ * taskMemoryMiB(2, 128); // 768
+ */
+export function taskMemoryMiB(workers: number, bands: number): number {
+  const perWorker = Math.ceil(1.5 * (bands + 4)) + 16;
+  const need = (BASE_MIB + workers * perWorker) * 1.25;
+  return Math.ceil(need / 64) * 64;
+}
+
+/** The sentence scripts carry to say where their memory figure comes from. */
+export function memoryNote(workers: number, bands: number, mib: number, given?: string): string {
+  const perWorker = Math.ceil(1.5 * (bands + 4)) + 16;
+  const computed = `${workers} worker(s) × ${perWorker} MiB (one 1024 × 1024 shard of ${bands} ` +
+    `bands each) + ${BASE_MIB} MiB for the process, + 25 % = ${mib} MiB`;
+  return given ? `memory given: ${given} (computed: ${computed})` : `memory per task: ${computed}`;
+}

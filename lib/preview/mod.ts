@@ -1,0 +1,26 @@
+/**
+ * Previews of zone stores (SPEC §6): the RGB band stretch and the PCA colouring, chosen from
+ * the build-time statistics, written as uint8 RGBA arrays with 2× overview pyramids and
+ * `multiscales`; PNG export. Import as `@tessera/zones/preview`.
+ *
+ * ```ts
+ * import { writePreviews } from "./lib/preview/mod.ts";
+ * const r = await writePreviews("out/utm30_2024.zarr", { rgb: { bands: [4, 17, 90] }, pca: true });
+ * r.pca?.explainedVariance;
+ * ```
+ *
+ * @module
+ */
+export {
+  type PreviewOptions,
+  type PreviewRequest,
+  type PreviewResult,
+  writePreviews,
+} from "./preview_pass.ts";
+export { type PcaBasis, pcaBasis, type PcaInput } from "./pca.ts";
+export { bandStretch, channel, percentileSorted, type Stretch } from "./stretch.ts";
+export { chooseRgb, DEFAULT_RGB_BANDS } from "./rgb_pass.ts";
+export { pcaFromAttributes } from "./pca_pass.ts";
+export { type LevelInfo, pyramidLevels } from "./overviews.ts";
+export { encodePng, readPreviewLevel, writePreviewPng } from "./png.ts";
+export { findStores } from "./stores.ts";

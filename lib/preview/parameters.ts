@@ -1,0 +1,61 @@
+/**
+ * Phase 1 of a preview pass, before anything in the store changes: the statistics (the
+ * store's build-time ones, else the lattice sample of its shards, statistics.ts) and from
+ * them the RGB stretch and the PCA basis.
+ */
+import type { PcaBasis } from "./pca.ts";
+import { pcaBasis } from "./pca.ts";
+import type { RunPhase } from "./phase_runner.ts";
+import { chooseRgb, DEFAULT_RGB_BANDS } from "./rgb_pass.ts";
+import { mergeShardSamples, type PreviewStatistics, readBuildStatistics } from "./statistics.ts";
+import type { PreviewStoreInfo } from "./store_info.ts";
+import type { RgbParams } from "./stretch.ts";
+
+/** Which previews to write. */
+export interface PreviewRequest {
+  /** Write the RGB preview of these bands (default 0, 1, 2). */
+  rgb?: { bands?: readonly number[] };
+  /** Write the PCA preview. */
+  pca?: boolean;
+}
+
+/** What the previews are drawn with, and where the statistics came from. */
+export interface PreviewParameters {
+  statistics: PreviewStatistics["source"];
+  rgb?: RgbParams;
+  pca?: PcaBasis;
+}
+
+/**
+ * The parameters of `request`'s previews of the store `info`; `shards` (the existing scales
+ * shards) are sampled through `run` only when the store has no build-time statistics.
+ *
+ * @example
+ * ```ts
+ * const { rgb, pca } = await choosePreviewParameters(info, shards, { pca: true }, runner.run);
+ * ```
+ */
+export async function choosePreviewParameters(
+  info: PreviewStoreInfo,
+  shards: readonly [number, number][],
+  request: PreviewRequest,
+  run: RunPhase,
+): Promise<PreviewParameters> {
+  const { path, bands, maxValidScale } = info;
+  let stats: PreviewStatistics;
+  const built = await readBuildStatistics(path, info.attributes, bands, maxValidScale);
+  if (built) {
+    stats = { source: "build", input: built };
+  } else {
+    const res = await run("sample", shards.map(([row, col]) => ({ type: "sample", row, col })));
+    stats = {
+      source: "shards",
+      input: mergeShardSamples(res.map((r) => r.stats!), bands, maxValidScale, path),
+    };
+  }
+  return {
+    statistics: stats.source,
+    rgb: request.rgb ? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS) : undefined,
+    pca: request.pca ? pcaBasis(stats.input, path) : undefined,
+  };
+}
