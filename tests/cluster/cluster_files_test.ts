@@ -13,7 +13,7 @@ import YAML from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
-import { REPO, runCli } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 import { printed } from "../cli/helpers.ts";
@@ -216,14 +216,6 @@ Deno.test("cluster files: SLURM scripts, Kubernetes Jobs, status", async (t) => 
 });
 
 /** Runs `tasks/build.ts` with a pod's arguments and environment. */
-async function runPod(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tasks/build.ts", ...args],
-    cwd: REPO,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function runPod(args: string[], env: Record<string, string>) {
+  return runCli("build", args, env);
 }
