@@ -12,6 +12,7 @@ const BENCHES: Record<string, string> = {
   previews: "previews.ts",
   viewer: "viewer.ts",
   cluster: "cluster.ts",
+  remote: "remote.ts",
 };
 
 const [name, ...rest] = Deno.args;

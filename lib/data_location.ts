@@ -24,7 +24,8 @@ import {
 import { utmZoneOfLonI } from "./grid/zone.ts";
 import { listTiles } from "./tiles/tile_list.ts";
 import { EMBEDDINGS_DIR } from "./tiles/layout.ts";
-import { findRegistry } from "./tiles/registry.ts";
+import { findRegistry, REGISTRY_FILE } from "./tiles/registry.ts";
+import { isUrl } from "./tiles/remote.ts";
 
 /** The bundled sample dataset's directory. */
 export const SAMPLE_DIR: string = fileURLToPath(new URL("../fixtures/sample", import.meta.url));
@@ -63,6 +64,12 @@ export function isSampleDir(path: string): boolean {
 
 /** Default output folder for a BASE: `BASE/zarr`, as upstream. */
 export function defaultOutputDir(base: string): string {
+  if (isUrl(base)) {
+    throw new TesseraError(
+      "BadArgument",
+      `BASE is a URL (${base}): give --output-dir DIR for the stores`,
+    );
+  }
   return join(base, "zarr");
 }
 
@@ -85,12 +92,39 @@ export async function resolveBase(
     await ensureSample(opts);
     return sampleLocation().dir;
   }
+  if (isUrl(explicit)) {
+    await checkRemoteDataset(explicit, opts.registryDir);
+    return explicit;
+  }
   await checkDataset(explicit, arg ? "BASE" : "$TESSERA_DATA", opts.registryDir);
   return explicit;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
   return (await Deno.stat(path).catch(() => undefined))?.isDirectory === true;
+}
+
+/**
+ * BadArgument unless the server has a registry for `base` (a URL): over HTTP there is no
+ * directory to walk, so the registry is the tile list.
+ */
+async function checkRemoteDataset(base: string, registry?: string): Promise<void> {
+  let found: string | undefined;
+  try {
+    found = await findRegistry(base, registry);
+  } catch (e) {
+    // A server that cannot be reached is, like a missing folder, bad usage (exit 2).
+    if (!(e instanceof TesseraError && (e.kind === "BadRegistry" || e.kind === "RemoteFetch"))) {
+      throw e;
+    }
+    throw new TesseraError("BadArgument", e.message, undefined, { cause: e });
+  }
+  if (found) return;
+  throw new TesseraError(
+    "BadArgument",
+    `no ${REGISTRY_FILE} at ${base}: over HTTP tiles cannot be found by walking folders, so a ` +
+      "registry is needed — give --registry URL, or a BASE URL that has registry.parquet",
+  );
 }
 
 /** BadArgument unless `base` is a dataset folder (and `registryDir`, if given, has a registry). */

@@ -20,6 +20,9 @@ export type ErrorKind =
   // registry and discovery
   | "BadRegistry"
   | "BadTileName"
+  // remote tiles (lib/tiles/remote.ts) and registry hashes
+  | "RemoteFetch"
+  | "HashMismatch"
   // grid maths
   | "BadGrid"
   // stores and builds

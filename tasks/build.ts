@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { planZones, storeName } from "../lib/plan/zone_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
+import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
+import { REMOTE_ENV } from "../lib/tiles/remote.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
 import { describePreviews } from "../lib/preview/report.ts";
@@ -30,11 +32,14 @@ deno task build [BASE] [options]
 
 Builds utm{ZZ}_{YYYY}.zarr stores (Zarr v3, sharded) from the tiles under BASE.
 BASE defaults to $TESSERA_DATA, else to the bundled sample dataset (made on first use).
+BASE may be an http(s):// URL serving the same layout (with registry.parquet): only the
+.npy headers, the row blocks each shard needs and landmask strips are fetched, by range
+requests, and every tile read is checked against the registry's hashes (see below).
 
 Options:
   --zones LIST        UTM zones to build, e.g. 30,31 (default: every zone with tiles)
   --year YYYY         year to build (default 2024)
-  --output-dir DIR    where stores go (default BASE/zarr)
+  --output-dir DIR    where stores go (default BASE/zarr; required when BASE is a URL)
   --workers N         parallel shard builders (default 2; memory ≈ N × 140 MB)
   --dry-run           print the zone table and grid sizes, write nothing
   --resume            continue an interrupted build: redo only shards not finished
@@ -73,7 +78,7 @@ Exit code: 0 when every tile was used, 1 when any tile or shard failed or no til
 await runTask("build", async () => {
   const { values, positionals } = parseTaskArgs(Deno.args, {
     name: "build",
-    usage: USAGE,
+    usage: USAGE + REMOTE_USAGE,
     options: {
       ...SELECTION_FLAGS,
       "output-dir": { type: "string" },
@@ -85,6 +90,7 @@ await runTask("build", async () => {
       compress: { type: "string" },
       bands: { type: "string" },
       "registry-dir": { type: "string" },
+      ...REMOTE_FLAGS,
       shard: { type: "string" },
       tasks: { type: "string" },
       finalize: { type: "boolean" },
@@ -104,11 +110,13 @@ await runTask("build", async () => {
   }
   const slice = parseShardFlag(values.shard, values.tasks, (v) => Deno.env.get(v));
   checkSliceFlags(values);
-  const registryDir = values["registry-dir"];
+  const registryDir = applyRemoteFlags(values) ?? values["registry-dir"];
   const base = await resolveBase(positionals[0], { quiet, registryDir });
   const outputDir = values["output-dir"] ?? defaultOutputDir(base);
   await checkOutputDir(outputDir, values["output-dir"] ? "--output-dir" : "the output directory");
   const list = await listTiles(base, { year, zones, registryDir });
+  // The workers check tile hashes against this registry (lib/tiles/tile_hashes.ts).
+  if (list.registryPath) Deno.env.set(REMOTE_ENV.registry, list.registryPath);
   if (list.tiles.length === 0) {
     throw await noTilesSelected(base, { years: [year], zones, registryDir });
   }

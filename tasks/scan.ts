@@ -5,6 +5,8 @@ import { progress } from "../lib/cli/progress.ts";
 import { noTilesSelected, resolveBase } from "../lib/data_location.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
+import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
+import { REMOTE_ENV } from "../lib/tiles/remote.ts";
 import { scanTiles } from "../lib/scan/scan.ts";
 
 const USAGE = `
@@ -14,6 +16,8 @@ Reports, for the tiles under BASE: tiles per UTM zone and EPSG with each zone's 
 tiles on zone edges, computed-grid vs landmask mismatches (EPSG, size, origin > 0.5 m) and
 missing, truncated or malformed files. Reads file headers only, never pixel data.
 BASE defaults to $TESSERA_DATA, else to the bundled sample dataset.
+BASE may be an http(s):// URL serving the same layout with a registry.parquet (headers by
+range requests; landmasks through geotiff.js's remote source).
 
 Options:
   --year LIST         year(s) to scan, e.g. 2024 or 2023,2024 (default: all present)
@@ -32,11 +36,12 @@ not a dataset, unknown flag).
 await runTask("scan", async () => {
   const { values, positionals } = parseTaskArgs(Deno.args, {
     name: "scan",
-    usage: USAGE,
+    usage: USAGE + REMOTE_USAGE,
     options: {
       year: SELECTION_FLAGS.year,
       zones: SELECTION_FLAGS.zones,
       "registry-dir": { type: "string" },
+      ...REMOTE_FLAGS,
       "plan-only": { type: "boolean" },
       deep: { type: "boolean" },
       json: SELECTION_FLAGS.json,
@@ -44,10 +49,12 @@ await runTask("scan", async () => {
     positionals: ["[BASE]"],
   });
   const { zones, years, json: quiet } = parseSelection(values, { manyYears: true });
-  const registryDir = values["registry-dir"];
+  const registryDir = applyRemoteFlags(values) ?? values["registry-dir"];
   const base = await resolveBase(positionals[0], { quiet, registryDir });
   const t0 = performance.now();
   const listed = await listTiles(base, { years, zones, registryDir });
+  // The workers check tile hashes against this registry (lib/tiles/tile_hashes.ts).
+  if (listed.registryPath) Deno.env.set(REMOTE_ENV.registry, listed.registryPath);
   if (listed.tiles.length === 0 && listed.skipped.length === 0) {
     throw await noTilesSelected(base, { years, zones, registryDir });
   }

@@ -11,6 +11,8 @@ import { TesseraError } from "../errors.ts";
 import type { Affine, GeoBox } from "../grid/geobox.ts";
 import { PIXEL_SIZE_M } from "../grid/tile_grid.ts";
 import { statRegularFile } from "./regular_file.ts";
+import { openRemoteTiff } from "./landmask_http.ts";
+import { isUrl } from "./remote.ts";
 
 /**
  * An open landmask. It is a GeoBox, so it compares directly with the tile's computed grid.
@@ -63,19 +65,26 @@ const FIX_HINT = "re-download it, or regenerate it in the tile's UTM CRS (EPSG 3
  * ```
  */
 export async function openLandmask(path: string): Promise<Landmask> {
-  const bytes = await readLandmaskBytes(path);
+  // Over HTTP (landmask_http.ts): only the first bytes now, strips as windows need them.
+  const remote = isUrl(path) ? await openRemoteTiff(path) : undefined;
+  const bytes: Uint8Array<ArrayBuffer> = remote
+    ? remote.head.slice()
+    : await readLandmaskBytes(path);
+  const fileSize = remote ? remote.size : bytes.length;
   const bad = (what: string, cause?: unknown) =>
     new TesseraError("BadLandmask", `${what}; ${FIX_HINT}`, path, { cause });
 
   if (!hasTiffMagic(bytes)) {
-    throw bad(`not a TIFF file (${bytes.length} bytes, no II*/MM* header)`);
+    throw bad(`not a TIFF file (${fileSize} bytes, no II*/MM* header)`);
   }
 
   let image: GeoTIFFImage;
   try {
     // geotiff.js takes a whole ArrayBuffer; copy only if Deno handed back a view into a larger one.
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const tiff = await fromArrayBuffer((whole ? bytes : bytes.slice()).buffer);
+    const tiff = remote
+      ? await remote.open()
+      : await fromArrayBuffer((whole ? bytes : bytes.slice()).buffer);
     image = await tiff.getImage(0);
   } catch (e) {
     throw bad(`unreadable TIFF structure (${message(e)}); the file is corrupt or truncated`, e);
@@ -91,7 +100,7 @@ export async function openLandmask(path: string): Promise<Landmask> {
         "expected uint8",
     );
   }
-  await checkBlocksInFile(image, bytes.length, bad);
+  await checkBlocksInFile(image, fileSize, bad);
 
   const epsg = readEpsg(image, bad);
   const transform = await readTransform(image, bad);

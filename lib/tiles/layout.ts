@@ -110,6 +110,17 @@ export interface TilePaths {
  */
 export function tilePaths(base: string, tile: TileRef): TilePaths {
   const name = tileName(tile.lonI, tile.latI);
+  // A URL base (lib/tiles/remote.ts): the same layout as URL path segments.
+  if (/^https?:\/\//i.test(base)) {
+    const dir = urlJoin(base, EMBEDDINGS_DIR, String(tile.year), name);
+    return {
+      dir,
+      embeddings: urlJoin(dir, `${name}.npy`),
+      scales: urlJoin(dir, `${name}_scales.npy`),
+      sha256: urlJoin(dir, "SHA256"),
+      landmask: urlJoin(base, LANDMASKS_DIR, `${name}.tiff`),
+    };
+  }
   const dir = join(base, EMBEDDINGS_DIR, String(tile.year), name);
   return {
     dir,
@@ -118,4 +129,14 @@ export function tilePaths(base: string, tile: TileRef): TilePaths {
     sha256: join(dir, "SHA256"),
     landmask: join(base, LANDMASKS_DIR, `${name}.tiff`),
   };
+}
+
+/** `base` URL with path segments appended (no `node:path`: it would fold `http://`). */
+function urlJoin(base: string, ...parts: string[]): string {
+  const url = new URL(base);
+  url.search = "";
+  url.hash = "";
+  const head = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
+  url.pathname = head + parts.map(encodeURIComponent).join("/");
+  return url.href;
 }

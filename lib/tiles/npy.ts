@@ -19,6 +19,8 @@ import {
   type TypedArrayCtor,
 } from "./npy_header.ts";
 import { openRegular } from "./regular_file.ts";
+import { openRemoteNpy, readRemoteNpyHeader } from "./npy_http.ts";
+import { isUrl } from "./remote.ts";
 
 export type { NpyDtype, NpyHeader, NpyTypedArray } from "./npy_header.ts";
 
@@ -59,7 +61,7 @@ function product(xs: readonly number[]): number {
 }
 
 /** Reverses the bytes of each element in place; only big-endian files pay for this loop. */
-function byteSwap(a: NpyTypedArray, itemSize: number): void {
+export function byteSwap(a: NpyTypedArray, itemSize: number): void {
   if (itemSize === 1 || a.length === 0) return;
   if (itemSize === 2) {
     const u = new Uint16Array(a.buffer, a.byteOffset, a.length);
@@ -222,6 +224,7 @@ async function readHeader(file: Deno.FsFile, path: string): Promise<NpyHeader> {
  * ```
  */
 export async function openNpy(path: string, expect: NpyExpect = {}): Promise<NpyFile> {
+  if (isUrl(path)) return await openRemoteNpy(path, expect);
   const { file, size } = await openRegular(path);
   try {
     const header = await readHeader(file, path);
@@ -244,6 +247,7 @@ export async function openNpy(path: string, expect: NpyExpect = {}): Promise<Npy
  * ```
  */
 export async function readNpyHeader(path: string): Promise<NpyHeader> {
+  if (isUrl(path)) return await readRemoteNpyHeader(path);
   const { file } = await openRegular(path);
   try {
     return await readHeader(file, path);
@@ -252,7 +256,7 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
   }
 }
 
-function checkHeader(h: NpyHeader, expect: NpyExpect, fileSize: number, path: string): void {
+export function checkHeader(h: NpyHeader, expect: NpyExpect, fileSize: number, path: string): void {
   const shapeStr = `(${h.shape.join(", ")}${h.shape.length === 1 ? "," : ""})`;
   if (h.fortranOrder) {
     throw new TesseraError(

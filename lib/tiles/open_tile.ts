@@ -12,6 +12,7 @@ import { tileName, tilePaths } from "./layout.ts";
 import { type NpyFile, openNpy } from "./npy.ts";
 import { openScales } from "./scales.ts";
 import type { TileRef } from "./tile_ref.ts";
+import { hashesRequired, verifyTileHashes } from "./tile_hashes.ts";
 
 /** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
 export const ORIGIN_TOLERANCE_M = 0.5;
@@ -138,6 +139,8 @@ export async function openTileFiles(
         paths.landmask,
       );
     }
+    // After the format checks (so a defect keeps its own kind), before any pixel is read.
+    if (hashesRequired(base)) await verifyTileHashes(base, tile, paths);
     return { emb, scales, mask, close: () => opened.forEach((f) => f.close()) };
   } catch (e) {
     for (const f of opened) f.close();

@@ -11,6 +11,7 @@ import type { DecodedArray, FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { TesseraError } from "../errors.ts";
 import { type TileRef, tileRef } from "./tile_ref.ts";
+import { isUrl, joinUrl, remoteAsyncBuffer, remoteExists } from "./remote.ts";
 
 /** The registry's file name, looked for in BASE, its parent and its grandparent. */
 export const REGISTRY_FILE = "registry.parquet";
@@ -57,6 +58,9 @@ export async function findRegistry(
   base: string,
   registryDir?: string,
 ): Promise<string | undefined> {
+  if (isUrl(registryDir) || (registryDir === undefined && isUrl(base))) {
+    return await findRemoteRegistry(base, registryDir);
+  }
   if (registryDir !== undefined) {
     if (registryDir.endsWith(".parquet") && await isFile(registryDir)) return registryDir;
     const path = join(registryDir, REGISTRY_FILE);
@@ -77,6 +81,26 @@ export async function findRegistry(
     dir = parent;
   }
   return undefined;
+}
+
+/**
+ * Over HTTP there is no directory to search: the registry is `registryUrl` (a `.parquet` URL
+ * or a folder URL holding one), else `BASE/registry.parquet`; `undefined` when the server has none.
+ */
+async function findRemoteRegistry(base: string, registryUrl?: string): Promise<string | undefined> {
+  if (registryUrl !== undefined) {
+    const url = registryUrl.endsWith(".parquet")
+      ? registryUrl
+      : joinUrl(registryUrl, REGISTRY_FILE);
+    if (await remoteExists(url)) return url;
+    throw new TesseraError(
+      "BadRegistry",
+      `the server has no registry at ${url}; give the registry's URL (…/${REGISTRY_FILE})`,
+      url,
+    );
+  }
+  const url = joinUrl(base, REGISTRY_FILE);
+  return await remoteExists(url) ? url : undefined;
 }
 
 /** Options for {@link readRegistry}. */
@@ -154,7 +178,7 @@ export async function readRegistry(
   let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   let metadata: FileMetaData;
   try {
-    file = await asyncBufferFromFile(path);
+    file = isUrl(path) ? await remoteAsyncBuffer(path) : await asyncBufferFromFile(path);
     // geometry is never read, so a malformed `geo` key must not make the registry unreadable.
     metadata = await parquetMetadataAsync(file, { geoparquet: false });
   } catch (e) {

@@ -11,6 +11,7 @@ import { TesseraError } from "../errors.ts";
 import { discoverTiles, discoverYears, type SkippedTile } from "./discovery.ts";
 import { findRegistry, readRegistry, registryTiles, registryYears } from "./registry.ts";
 import type { TileRef } from "./tile_ref.ts";
+import { isUrl } from "./remote.ts";
 
 /** Options for {@link listTiles}. */
 export interface ListTilesOptions {
@@ -68,6 +69,12 @@ export async function listTiles(base: string, options: ListTilesOptions = {}): P
     const reg = await readRegistry(registryPath, { years: asked });
     years = asked ?? registryYears(reg);
     for (const y of years) tiles.push(...registryTiles(reg, y));
+  } else if (isUrl(base)) {
+    throw new TesseraError(
+      "BadArgument",
+      `no registry.parquet at ${base}: over HTTP tiles cannot be found by walking folders; ` +
+        "give --registry URL",
+    );
   } else {
     years = asked ?? await discoverYears(base);
     for (const year of years) {
