@@ -8,14 +8,12 @@
 import { TesseraError } from "../errors.ts";
 import {
   CTOR_BY_DTYPE,
-  headerExtent,
+  elementCount,
   HOST_LITTLE_ENDIAN,
-  MAX_HEADER_BYTES,
   type NpyDtype,
   type NpyHeader,
   type NpyTypedArray,
-  parseNpyHeader,
-  startsWithMagic,
+  readNpyHeaderVia,
   type TypedArrayCtor,
 } from "./npy_header.ts";
 import { openRegular } from "./regular_file.ts";
@@ -56,12 +54,8 @@ export interface NpyFile {
   [Symbol.dispose](): void;
 }
 
-function product(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a * b, 1);
-}
-
 /** Reverses the bytes of each element in place; only big-endian files pay for this loop. */
-export function byteSwap(a: NpyTypedArray, itemSize: number): void {
+function byteSwap(a: NpyTypedArray, itemSize: number): void {
   if (itemSize === 1 || a.length === 0) return;
   if (itemSize === 2) {
     const u = new Uint16Array(a.buffer, a.byteOffset, a.length);
@@ -82,7 +76,20 @@ export function byteSwap(a: NpyTypedArray, itemSize: number): void {
   }
 }
 
-class NpyFileImpl implements NpyFile {
+/**
+ * Where an open `.npy`'s bytes come from: `readAt` fills `dst` with the bytes at `pos` or throws
+ * (`TruncatedNpy` when there are fewer). A local file (below) or HTTP ranges (npy_http.ts).
+ */
+export interface NpyByteSource {
+  readAt(pos: number, dst: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The row reads of an open `.npy` over any byte source: range checks, the target check, byte
+ * order. Local files and HTTP share it.
+ */
+export class NpyRowFile implements NpyFile {
   readonly shape: readonly number[];
   readonly dtype: NpyDtype;
   readonly dataOffset: number;
@@ -90,24 +97,23 @@ class NpyFileImpl implements NpyFile {
   readonly trailingBytes: number;
   readonly #ctor: TypedArrayCtor;
   readonly #swap: boolean;
-  #file: Deno.FsFile | undefined;
-  // seek+read on one handle is not atomic, so concurrent readRows calls are chained.
-  #queue: Promise<unknown> = Promise.resolve();
+  #source: NpyByteSource | undefined;
 
   constructor(
     readonly path: string,
     readonly header: NpyHeader,
-    file: Deno.FsFile,
     fileSize: number,
+    source: NpyByteSource,
   ) {
     this.shape = Object.freeze([...header.shape]);
     this.dtype = header.dtype;
     this.dataOffset = header.dataOffset;
-    this.rowElements = product(header.shape.slice(1));
-    this.trailingBytes = fileSize - header.dataOffset - product(header.shape) * header.itemSize;
+    this.rowElements = elementCount(header.shape.slice(1));
+    this.trailingBytes = fileSize - header.dataOffset - elementCount(header.shape) *
+        header.itemSize;
     this.#ctor = CTOR_BY_DTYPE[header.dtype];
     this.#swap = header.itemSize > 1 && header.littleEndian !== HOST_LITTLE_ENDIAN;
-    this.#file = file;
+    this.#source = source;
   }
 
   #checkRange(r0: number, r1: number): number {
@@ -141,27 +147,46 @@ class NpyFileImpl implements NpyFile {
         this.path,
       );
     }
-    const out = target.subarray(0, n) as T;
-    const itemSize = this.header.itemSize;
-    const pos = this.dataOffset + r0 * this.rowElements * itemSize;
-    const run = this.#queue.then(async () => {
-      await this.#readAt(pos, new Uint8Array(out.buffer, out.byteOffset, n * itemSize));
-      if (this.#swap) byteSwap(out, itemSize);
-      return out;
-    });
-    this.#queue = run.catch(() => {});
-    return await run;
-  }
-
-  async #readAt(pos: number, dst: Uint8Array): Promise<void> {
-    const file = this.#file;
-    if (!file) {
+    const source = this.#source;
+    if (!source) {
       throw new TesseraError("BadArgument", "read after close(); reopen the file", this.path);
     }
-    await file.seek(pos, Deno.SeekMode.Start);
+    const out = target.subarray(0, n) as T;
+    const itemSize = this.header.itemSize;
+    if (n === 0) return out;
+    const pos = this.dataOffset + r0 * this.rowElements * itemSize;
+    await source.readAt(pos, new Uint8Array(out.buffer, out.byteOffset, n * itemSize));
+    if (this.#swap) byteSwap(out, itemSize);
+    return out;
+  }
+
+  close(): void {
+    this.#source?.close();
+    this.#source = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** A local file as a byte source: positional reads on one handle, chained (seek+read is not atomic). */
+class LocalFileBytes implements NpyByteSource {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly path: string, readonly file: Deno.FsFile) {}
+
+  readAt(pos: number, dst: Uint8Array): Promise<void> {
+    const run = this.#queue.then(() => this.#read(pos, dst));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #read(pos: number, dst: Uint8Array): Promise<void> {
+    await this.file.seek(pos, Deno.SeekMode.Start);
     let done = 0;
     while (done < dst.length) {
-      const got = await file.read(dst.subarray(done));
+      const got = await this.file.read(dst.subarray(done));
       if (got === null || got === 0) {
         // The size was checked on open, so the file changed underneath us.
         throw new TesseraError(
@@ -176,12 +201,7 @@ class NpyFileImpl implements NpyFile {
   }
 
   close(): void {
-    this.#file?.close();
-    this.#file = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+    this.file.close();
   }
 }
 
@@ -197,16 +217,15 @@ async function readPrefix(file: Deno.FsFile, n: number): Promise<Uint8Array> {
 }
 
 /** Reads and parses the header of an open file (at most the header's bytes). */
-async function readHeader(file: Deno.FsFile, path: string): Promise<NpyHeader> {
-  let bytes = await readPrefix(file, 12);
-  if (startsWithMagic(bytes)) {
-    const extent = headerExtent(bytes, path);
-    if (extent !== undefined && extent > bytes.length && extent <= MAX_HEADER_BYTES) {
+function readHeader(file: Deno.FsFile, path: string): Promise<NpyHeader> {
+  return readNpyHeaderVia(
+    async (n) => {
       await file.seek(0, Deno.SeekMode.Start);
-      bytes = await readPrefix(file, extent);
-    }
-  }
-  return parseNpyHeader(bytes, path);
+      return await readPrefix(file, n);
+    },
+    12,
+    path,
+  );
 }
 
 /**
@@ -229,7 +248,7 @@ export async function openNpy(path: string, expect: NpyExpect = {}): Promise<Npy
   try {
     const header = await readHeader(file, path);
     checkHeader(header, expect, size, path);
-    return new NpyFileImpl(path, header, file, size);
+    return new NpyRowFile(path, header, size, new LocalFileBytes(path, file));
   } catch (e) {
     file.close();
     throw e;
@@ -294,7 +313,7 @@ export function checkHeader(h: NpyHeader, expect: NpyExpect, fileSize: number, p
       path,
     );
   }
-  const need = h.dataOffset + product(h.shape) * h.itemSize;
+  const need = h.dataOffset + elementCount(h.shape) * h.itemSize;
   if (fileSize < need) {
     throw new TesseraError(
       "TruncatedNpy",

@@ -340,3 +340,33 @@ export function parseNpyHeader(bytes: Uint8Array, path?: string): NpyHeader {
     itemSize,
   };
 }
+
+/** Number of elements of an array of `shape` (1 for a 0-d array). */
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Reads and parses a header through `readPrefix(n)` (the first n bytes of the file, fewer if
+ * it is shorter): `firstBytes` first, then — when the header says it is longer — its whole
+ * extent. The one header read for local files and HTTP ranges alike.
+ *
+ * @example
+ * ```ts
+ * const h = await readNpyHeaderVia((n) => Promise.resolve(bytes.subarray(0, n)), 12, "x.npy");
+ * ```
+ */
+export async function readNpyHeaderVia(
+  readPrefix: (n: number) => Promise<Uint8Array>,
+  firstBytes: number,
+  path: string,
+): Promise<NpyHeader> {
+  let bytes = await readPrefix(firstBytes);
+  if (startsWithMagic(bytes)) {
+    const extent = headerExtent(bytes, path);
+    if (extent !== undefined && extent > bytes.length && extent <= MAX_HEADER_BYTES) {
+      bytes = await readPrefix(extent);
+    }
+  }
+  return parseNpyHeader(bytes, path);
+}
