@@ -14,15 +14,10 @@ import { benchSection, writeBenchSection } from "./docs_section.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { planZones } from "../lib/plan/zone_plan.ts";
-import { generateFixtures, readFixtureManifest } from "../lib/sample_data/generate.ts";
 import { tilePaths } from "../lib/tiles/layout.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
+import { DATA, ensureDataset, ROOT, YEAR, ZONE } from "./full_tiles.ts";
 
-const ROOT = "/tmp/tz-bench-build";
-const DATA = join(ROOT, "data");
-const ZONE = 31;
-const YEAR = 2024;
-const FIXTURE = { groups: ["greenwich"], tiles: 3, bands: 128, years: [YEAR], seed: 1 };
 const MIB = 2 ** 20;
 const REPO = new URL("..", import.meta.url).pathname;
 
@@ -77,18 +72,6 @@ async function treeBytes(path: string): Promise<number> {
     else if (e.isFile) total += (await Deno.stat(p)).size;
   }
   return total;
-}
-
-async function ensureDataset(fresh: boolean): Promise<void> {
-  const m = await readFixtureManifest(DATA);
-  const same = m && JSON.stringify(m.options.groups) === JSON.stringify(FIXTURE.groups) &&
-    m.options.tiles === FIXTURE.tiles && m.options.bands === FIXTURE.bands;
-  if (same && !fresh) return;
-  await Deno.remove(DATA, { recursive: true }).catch(() => {});
-  console.error(`generating ${DATA} (once; --fresh regenerates) …`);
-  const t0 = performance.now();
-  await generateFixtures({ out: DATA, ...FIXTURE, registry: true });
-  console.error(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /** The zone's input files (embeddings, scales, landmask) and their total size. */

@@ -9,27 +9,19 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generateFixtures, readFixtureManifest } from "../lib/sample_data/generate.ts";
+import { DATA, ensureDataset, YEAR, ZONE } from "./full_tiles.ts";
 import { planZones } from "../lib/plan/zone_plan.ts";
 import { tilePaths } from "../lib/tiles/layout.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 import { nginxUnavailable, startNginx } from "../tests/helpers/nginx.ts";
 
-const ROOT = "/tmp/tz-bench-build";
-const DATA = join(ROOT, "data");
-const ZONE = 31;
-const YEAR = 2024;
-const FIXTURE = { groups: ["greenwich"], tiles: 3, bands: 128, years: [YEAR], seed: 1 };
 const MIB = 2 ** 20;
 const REPO = new URL("..", import.meta.url).pathname;
 
 const { values } = parseArgs({ args: Deno.args, options: { runs: { type: "string" } } });
 const runs = Number(values.runs ?? 2);
 
-if (!(await readFixtureManifest(DATA).catch(() => undefined))) {
-  console.log(`generating ${DATA} …`);
-  await generateFixtures({ out: DATA, ...FIXTURE });
-}
+await ensureDataset();
 const why = await nginxUnavailable();
 if (why) {
   console.error(`bench remote: ${why}`);
