@@ -152,7 +152,8 @@ stop() {
   if [ -e "$STATE/etc-conf-ours" ] && cmp -s "$ETC_CONF" "$STATE/slurm.conf"; then
     if [ -e "$STATE/etc-conf-orig" ]; then cp -p "$STATE/etc-conf-orig" "$ETC_CONF"; else rm -f "$ETC_CONF"; fi
   fi
-  rm -f "$STATE/etc-conf-ours" "$STATE/etc-conf-orig"
+  # Nothing left in the temp dir once the daemons are gone (start prints the log path on failure).
+  rm -rf "$STATE"
 }
 
 status() {
