@@ -10,7 +10,7 @@
  * `deno task fixtures`' options; `dir` is required).
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { besideModule, userCacheDir } from "./module_path.ts";
 import { NothingSelected } from "./cli/args.ts";
 import { progress } from "./cli/progress.ts";
 import { processAlive } from "./store/lock.ts";
@@ -28,7 +28,8 @@ import { findRegistry, REGISTRY_FILE } from "./tiles/registry.ts";
 import { isUrl } from "./tiles/remote.ts";
 
 /** The bundled sample dataset's directory. */
-export const SAMPLE_DIR: string = fileURLToPath(new URL("../fixtures/sample", import.meta.url));
+export const SAMPLE_DIR: string = besideModule("../fixtures/sample", import.meta.url) ??
+  userCacheDir("sample");
 
 /** Where the sample dataset is and how it is generated (see `$TZ_SAMPLE` above). */
 export interface SampleLocation {

@@ -8,7 +8,6 @@
  * handling. Preparation is serialised across processes by the sample lock.
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseBuildState } from "./store/attributes.ts";
 import { readGroupAttributes } from "./store/documents.ts";
 import { isStoreName, storeName } from "./store/names.ts";
@@ -25,7 +24,8 @@ import {
 } from "./data_location.ts";
 import { readFixtureManifest } from "./sample_data/generate.ts";
 
-const BUILD_TASK = fileURLToPath(new URL("../tasks/build.ts", import.meta.url));
+/** The build task, by URL: a local path or, when imported over HTTP, the remote module. */
+const BUILD_TASK = new URL("../tasks/build.ts", import.meta.url).href;
 
 /** Options of {@link ensureSampleStores} and {@link defaultStoreDir}. */
 export interface SampleStoreOptions {

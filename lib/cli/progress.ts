@@ -4,7 +4,7 @@
  * `utm30: 12/40 shards (30%), 3.1 s` at most every 5 s (`$TZ_PROGRESS_INTERVAL_MS`; 0 prints
  * every step), and a last one when the work ends if any was printed. Silent when `quiet`.
  */
-import cliProgress from "cli-progress";
+import cliProgress from "../deps/cli_progress.ts";
 import process from "node:process";
 
 /** A progress reporter; `tick` advances, `stop` finishes the line. */

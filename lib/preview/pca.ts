@@ -4,7 +4,7 @@
  * variance, and the per-component median/IQR equalisation and p1..p99 stretch of the sample's
  * projections. Every input must be finite; anything else is a BadStore error.
  */
-import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { EigenvalueDecomposition, Matrix } from "../deps/ml_matrix.ts";
 import { TesseraError } from "../errors.ts";
 import { assertFinite, percentileSorted, sortedColumn, type Stretch } from "./stretch.ts";
 

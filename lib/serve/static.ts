@@ -4,19 +4,19 @@
  * single byte ranges (zarrita's sharded reads depend on them, upstream had none); CORS on every
  * answer; ETag / Last-Modified revalidation; files are streamed, never read whole.
  */
-import { fileURLToPath } from "node:url";
+import { besideModule } from "../module_path.ts";
 import { contentRange, planRange } from "./ranges.ts";
 import { contentType } from "./content_types.ts";
 import { parsePath, rawPath, type ResolvedFile, resolveFile } from "./paths.ts";
 
 /** The toolkit's built viewer (`viewer/dist/`), served at `/` and `/viewer/`. */
-export const VIEWER_DIST: string = fileURLToPath(new URL("../../viewer/dist", import.meta.url));
+export const VIEWER_DIST: string | undefined = besideModule("../../viewer/dist", import.meta.url);
 
 /** What the handler serves. */
 export interface StaticOptions {
   /** The data directory (stores, `_stores.json`); nothing outside it is served. */
   root: string;
-  /** The viewer bundle directory; default {@link VIEWER_DIST}. */
+  /** The viewer bundle directory; default {@link VIEWER_DIST} (none when imported over HTTP). */
   viewerDir?: string;
   /** Called with unexpected errors (answered with 500). */
   onError?: (error: unknown, request: Request) => void;
@@ -62,7 +62,9 @@ export function staticHandler(opts: StaticOptions): (request: Request) => Promis
       const segs = parsed.segments;
       let found: ResolvedFile;
       if (segs.length === 0 || segs[0] === "viewer") {
-        const viewerReal = await Deno.realPath(viewerDir).catch(() => undefined);
+        const viewerReal = viewerDir === undefined
+          ? undefined
+          : await Deno.realPath(viewerDir).catch(() => undefined);
         if (!viewerReal) {
           return segs.length === 0 ? missingViewer(request, viewerDir) : text(404, "not found\n");
         }
@@ -212,14 +214,18 @@ function text(status: number, body: string, extra: Record<string, string> = {}):
 }
 
 /** `/` when the viewer has not been built: say so and how to fix it. DIR is never written. */
-function missingViewer(request: Request, viewerDir: string): Response {
+function missingViewer(request: Request, viewerDir: string | undefined): Response {
   const esc = (s: string) =>
     s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tessera-zones: viewer not built</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>The viewer bundle is missing</h1>
-<p>This server found no <code>${esc(viewerDir)}/index.html</code>.
+<p>${
+    viewerDir === undefined
+      ? "This server runs the library imported over HTTP, which has no viewer bundle beside it."
+      : `This server found no <code>${esc(viewerDir)}/index.html</code>.`
+  }
 Build the viewer in the tessera-zones checkout (see <code>viewer/README.md</code>), then reload
 this page; the server need not be restarted.</p>
 <p>The data is served all the same: <a href="_stores.json"><code>_stores.json</code></a>

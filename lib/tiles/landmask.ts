@@ -6,7 +6,7 @@
  * caller's check, not ours.
  */
 
-import { fromArrayBuffer, type GeoTIFFImage } from "geotiff";
+import { fromArrayBuffer, type GeoTIFFImage } from "../deps/geotiff.ts";
 import { TesseraError } from "../errors.ts";
 import type { Affine, GeoBox } from "../grid/geobox.ts";
 import { PIXEL_SIZE_M } from "../grid/tile_grid.ts";

@@ -4,7 +4,7 @@
  * lib/tiles/remote.ts (bounded connections, timeout, retries honouring `Retry-After`), so a
  * landmask fetch fails or recovers like any other tile file.
  */
-import { fromCustomClient, type GeoTIFF } from "geotiff";
+import { fromCustomClient, type GeoTIFF } from "../deps/geotiff.ts";
 import { TesseraError } from "../errors.ts";
 import { fetchRemote, knownSize } from "./remote.ts";
 

@@ -6,9 +6,14 @@
 
 import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type { DecodedArray, FileMetaData } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+} from "../deps/hyparquet.ts";
+import type { DecodedArray, FileMetaData } from "../deps/hyparquet.ts";
+import { compressors } from "../deps/hyparquet_compressors.ts";
 import { TesseraError } from "../errors.ts";
 import { type TileRef, tileRef } from "./tile_ref.ts";
 import { isUrl, joinUrl, remoteAsyncBuffer, remoteExists } from "./remote.ts";

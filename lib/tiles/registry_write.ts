@@ -10,9 +10,9 @@
 
 import { renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { SchemaElement } from "hyparquet";
-import { fileWriter, ParquetWriter } from "hyparquet-writer";
-import type { ColumnSource } from "hyparquet-writer";
+import type { SchemaElement } from "../deps/hyparquet.ts";
+import { fileWriter, ParquetWriter } from "../deps/hyparquet_writer.ts";
+import type { ColumnSource } from "../deps/hyparquet_writer.ts";
 import { TesseraError } from "../errors.ts";
 
 /** One registry row: a tile of one year and what `scan` recorded about its files. */

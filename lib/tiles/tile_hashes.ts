@@ -13,8 +13,8 @@ import {
   parquetMetadataAsync,
   parquetReadObjects,
   parquetSchema,
-} from "hyparquet";
-import { compressors } from "hyparquet-compressors";
+} from "../deps/hyparquet.ts";
+import { compressors } from "../deps/hyparquet_compressors.ts";
 import { TesseraError } from "../errors.ts";
 import type { TilePaths } from "./layout.ts";
 import { findRegistry } from "./registry.ts";

@@ -6,7 +6,7 @@
  * attributes that are pure functions of those statistics (`rgb_stretch`, `pca_*`,
  * `multiscales`), without re-deriving any preview pixel.
  */
-import * as zarr from "zarrita";
+import * as zarr from "../deps/zarrita.ts";
 import { mergeStats } from "../store/statistics.ts";
 import { readDocument } from "../store/documents.ts";
 import { parsePreviewAttributes, PREVIEW_ATTRIBUTES } from "../store/previews.ts";

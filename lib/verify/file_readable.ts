@@ -6,7 +6,7 @@
  * file operations; this runs in a verify worker that has nothing else to do meanwhile.
  */
 import { join } from "node:path";
-import type { AbsolutePath, AsyncReadable, RangeQuery } from "zarrita";
+import type { AbsolutePath, AsyncReadable, RangeQuery } from "../deps/zarrita.ts";
 
 /** A readable store whose open files must be released with `close()`. */
 export interface ClosableReadable extends AsyncReadable {

@@ -3,7 +3,7 @@
  * the coordinate arrays, and each shard's index (CRC32C and bounds — zarrita reads shards
  * without checking the CRC, so a damaged index would otherwise pass unnoticed).
  */
-import * as zarr from "zarrita";
+import * as zarr from "../deps/zarrita.ts";
 import type { BuildPlan } from "../plan/build_plan.ts";
 import { utmWkt } from "../grid/crs.ts";
 import { geoboxBounds, pixelSizeM } from "../grid/geobox.ts";

@@ -6,7 +6,7 @@
  * (shard_derived.ts). Memory is one shard of store data plus a few rows per tile, so a zone
  * of any size verifies in bounded memory. Runs in a worker or in-process.
  */
-import * as zarr from "zarrita";
+import * as zarr from "../deps/zarrita.ts";
 import type { WorkerPlan } from "../plan/build_plan.ts";
 import { type ClosableReadable, fileReadable } from "./file_readable.ts";
 import { type CandidateBlock, compareBlock, type Rect, type StoreShard } from "./expected_shard.ts";

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from "zarrita";
+import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from "../deps/zarrita.ts";
 import { TesseraError } from "../errors.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "../fs_atomic.ts";
 

@@ -1,0 +1,3 @@
+// The one place this package's version is pinned (docs/decisions/2026-12-01-importable-library.md):
+// lib/ imports it by this file's path, so mod.ts works from any script with no deno.json.
+export { default } from "npm:cli-progress@3.12.0";
