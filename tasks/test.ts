@@ -1,9 +1,12 @@
 /**
  * `deno task test [ARGS...]`: the test suite — tests/prepare.ts (the shared sample stores),
- * then `deno test -A --parallel tests/ ARGS...`, exactly as the shell one-liner it replaces.
+ * then `deno test -A --parallel tests/ ARGS...`, then the ten slowest test files (from the
+ * run's JUnit report) and the suite's wall time.
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runSteps } from "../lib/cli/steps.ts";
+import { fileTimes, formatSlowest } from "../lib/cli/test_times.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
@@ -13,22 +16,48 @@ deno task test [DENO_TEST_ARGS...]
 Runs the test suite: first tests/prepare.ts, which makes the sample dataset and its previewed
 stores once (so the test files, run in parallel, share them), then
 "deno test -A --parallel tests/" with any extra arguments appended, e.g. --filter zarr or
---fail-fast (see "deno test --help" for all of them).
+--fail-fast (see "deno test --help" for all of them). Paths under tests/ replace the
+default tests/: "deno task test tests/grid/ tests/read/read_test.ts" runs just those.
 
-The output ends with deno test's own summary line ("ok | N passed | M failed" or
-"FAILED | N passed | M failed"), which .ci/run reads. Exit code: deno test's (or that of
-tests/prepare.ts when preparing failed).
+After deno test's own summary line ("ok | N passed | M failed" or "FAILED | N passed |
+M failed", which .ci/run reads) it prints the ten slowest test files and the suite's wall
+time. Exit code: deno test's (or that of tests/prepare.ts when preparing failed).
 
 Options:
   -h, --help   this help
 `;
 
-/** The commands `deno task test ARGS…` runs, in order (each is `deno <step…>`). */
-export function testSteps(args: readonly string[]): string[][] {
+/**
+ * The commands `deno task test ARGS…` runs, in order (each is `deno <step…>`); with `junit`,
+ * deno test also writes its JUnit report there (beside its usual output).
+ */
+export function testSteps(args: readonly string[], junit?: string): string[][] {
+  // Paths given (tests/grid/, a file) replace the default tests/ rather than add to it.
+  const paths = args.some((a) => !a.startsWith("-") && /^\.?\.?\/?tests\b/.test(a))
+    ? []
+    : ["tests/"];
   return [
     ["run", "-A", "tests/prepare.ts"],
-    ["test", "-A", "--parallel", "tests/", ...args],
+    ["test", "-A", "--parallel", ...(junit ? [`--junit-path=${junit}`] : []), ...paths, ...args],
   ];
+}
+
+/** Runs the steps, then prints the slowest files and the wall time; returns the exit code. */
+async function runSuite(args: readonly string[]): Promise<number> {
+  const t0 = performance.now();
+  const ownJunit = !args.some((a) => a.startsWith("--junit-path"));
+  const dir = ownJunit ? await Deno.makeTempDir({ prefix: "tessera-test-" }) : undefined;
+  const junit = dir ? join(dir, "junit.xml") : undefined;
+  try {
+    const code = await runSteps(testSteps(args, junit), { cwd: REPO });
+    const xml = junit ? await Deno.readTextFile(junit).catch(() => undefined) : undefined;
+    if (xml) console.log(`\n${formatSlowest(fileTimes(xml))}`);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`suite wall time: ${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+    return code;
+  } finally {
+    if (dir) await Deno.remove(dir, { recursive: true });
+  }
 }
 
 if (import.meta.main) {
@@ -37,5 +66,5 @@ if (import.meta.main) {
     console.log(USAGE.trim());
     Deno.exit(0);
   }
-  Deno.exit(await runSteps(testSteps(Deno.args), { cwd: REPO }));
+  Deno.exit(await runSuite(Deno.args));
 }

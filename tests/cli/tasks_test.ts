@@ -37,6 +37,20 @@ Deno.test("test: prepare, then deno test over tests/ with the extra arguments ap
     ["run", "-A", "tests/prepare.ts"],
     ["test", "-A", "--parallel", "tests/"],
   ]);
+  assertDeepEquals(testSteps(["tests/grid/", "--fail-fast"]).at(-1), [
+    "test",
+    "-A",
+    "--parallel",
+    "tests/grid/",
+    "--fail-fast",
+  ]);
+  assertDeepEquals(testSteps([], "/t/j.xml").at(-1), [
+    "test",
+    "-A",
+    "--parallel",
+    "--junit-path=/t/j.xml",
+    "tests/",
+  ]);
   assertDeepEquals(testSteps(["--filter", "zarr", "--fail-fast"]).at(-1), [
     "test",
     "-A",
