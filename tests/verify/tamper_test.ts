@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
-import type { VerifyReport } from "../../lib/verify/report.ts";
+import { formatReport, reportJson, type VerifyReport } from "../../lib/verify/report.ts";
 import { verifyStore } from "../../lib/verify/verify_store.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
@@ -59,7 +59,16 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
       await copyTree(original, join(outDir, NAME));
       return { store: join(outDir, NAME), outDir };
     };
-    const verify = async (store: string): Promise<Verified> => {
+    /**
+     * Verifies `store`: in-process (the verifier the task runs, with its report and text), or
+     * with `cli` through `deno task verify` twice (--json and text), whose exit codes, JSON and
+     * text the in-process steps stand for.
+     */
+    const verify = async (store: string, cli = false): Promise<Verified> => {
+      if (!cli) {
+        const r = await verifyStore(store, { base, workers: 2 });
+        return { code: r.ok ? 0 : 1, report: JSON.parse(reportJson(r)), text: formatReport(r) };
+      }
       const json = await runCli("verify", [store, base, "--json"]);
       let report: VerifyReport;
       try {
@@ -91,7 +100,7 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
     };
 
     await t.step("the untampered store passes (failed tiles, bad scales, previews)", async () => {
-      const v = await verify(original);
+      const v = await verify(original, true);
       assertEquals(v.code, 0, v.text);
       assertEquals(v.report.ok, true);
       assertEquals(v.report.derivedChecked, true);
@@ -116,7 +125,7 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
     await t.step("stats_count 1 is found", async () => {
       const { store } = await copy();
       await editAttributes(store, (a) => a.stats_count = 1);
-      const v = await verify(store);
+      const v = await verify(store, true);
       failsNaming(v, "attribute stats_count");
       const m = v.report.derived.find((m) => m.what === "attribute stats_count")!;
       assertEquals(m.expected, group.attributes.stats_count);
