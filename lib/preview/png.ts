@@ -1,10 +1,10 @@
 /**
  * PNG snapshots of preview levels, for a quick look without a viewer (`--png DIR`) and for the
- * docs: a minimal 8-bit RGBA PNG encoder (one IDAT; per row the filter with the smallest sum of
- * absolute differences, the usual heuristic) and a reader that assembles one whole pyramid level
- * from its shards.
+ * docs: 8-bit RGBA encoding (pngjs: docs/decisions/2026-12-01-packages.md) and a reader that
+ * assembles one whole pyramid level from its shards.
  */
-import { crc32, deflateSync } from "node:zlib";
+import { Buffer } from "node:buffer";
+import { PNG } from "../deps/pngjs.ts";
 import { TesseraError } from "../errors.ts";
 import { readDocument, readGroupAttributes } from "../store/documents.ts";
 import { documentKey } from "../store/layout.ts";
@@ -14,7 +14,8 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { readDenseShard, wholeShardReader } from "./shard_read.ts";
 
 /**
- * Encodes `rgba` (`width × height × 4`, row-major) as a PNG.
+ * Encodes `rgba` (`width × height × 4`, row-major) as an 8-bit RGBA PNG with pngjs (deflate
+ * level 9, per row the filter with the smallest sum of absolute differences).
  *
  * @example
  * ```ts
@@ -28,67 +29,10 @@ export function encodePng(rgba: Uint8Array, width: number, height: number): Uint
       `expected ${width}×${height}×4 bytes, got ${rgba.length}`,
     );
   }
-  const stride = width * 4;
-  const raw = new Uint8Array(height * (stride + 1));
-  const zero = new Uint8Array(stride);
-  const candidates = [0, 1, 2, 3, 4].map(() => new Uint8Array(stride));
-  for (let r = 0; r < height; r++) {
-    const row = rgba.subarray(r * stride, (r + 1) * stride);
-    const up = r ? rgba.subarray((r - 1) * stride, r * stride) : zero;
-    let best = 0, bestCost = Infinity;
-    for (let f = 0; f < 5; f++) {
-      const out = candidates[f];
-      let cost = 0;
-      for (let i = 0; i < stride; i++) {
-        const a = i >= 4 ? row[i - 4] : 0, b = up[i], c = i >= 4 ? up[i - 4] : 0;
-        const pred = f === 0
-          ? 0
-          : f === 1
-          ? a
-          : f === 2
-          ? b
-          : f === 3
-          ? (a + b) >> 1
-          : paeth(a, b, c);
-        const v = (row[i] - pred) & 255;
-        out[i] = v;
-        cost += v < 128 ? v : 256 - v;
-      }
-      if (cost < bestCost) best = f, bestCost = cost;
-    }
-    raw[r * (stride + 1)] = best;
-    raw.set(candidates[best], r * (stride + 1) + 1);
-  }
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter, no interlace
-  const parts = [
-    Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", new Uint8Array(deflateSync(raw, { level: 9 }))),
-    pngChunk("IEND", new Uint8Array(0)),
-  ];
-  const png = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) png.set(p, o), o += p.length;
-  return png;
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const c = new Uint8Array(12 + data.length);
-  const dv = new DataView(c.buffer);
-  dv.setUint32(0, data.length);
-  c.set(new TextEncoder().encode(type), 4);
-  c.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)));
-  return c;
+  const png = new PNG({ width, height, colorType: 6, inputHasAlpha: true });
+  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.length);
+  const out = PNG.sync.write(png, { deflateLevel: 9, filterType: -1 });
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /**

@@ -4,6 +4,7 @@
  * count. Chunks are cached decoded and per chunk, not per request, so a chunk fetched as part
  * of a coalesced region read serves a later point read, and a warm read decodes nothing.
  */
+import { LRUCache } from "../deps/lru_cache.ts";
 import { TesseraError } from "../errors.ts";
 
 /** Options of {@link LruCache}. */
@@ -16,7 +17,9 @@ export interface LruOptions<V> {
 
 /**
  * A map that evicts its least recently used entries once their total weight exceeds
- * `maxWeight`. A value heavier than `maxWeight` is not stored at all.
+ * `maxWeight`. A value heavier than `maxWeight` is not stored at all. Backed by the
+ * `lru-cache` package (weights are rounded up to whole units, at least 1, as it counts them);
+ * null values are stored too.
  *
  * @example
  * ```ts
@@ -28,8 +31,8 @@ export interface LruOptions<V> {
 export class LruCache<K, V> {
   readonly maxWeight: number;
   readonly #weigh: (value: V) => number;
-  readonly #map = new Map<K, { value: V; weight: number }>();
-  #weight = 0;
+  // Values are boxed: lru-cache takes neither null nor undefined values, nor null keys.
+  readonly #lru: LRUCache<NonNullable<K>, { value: V }> | undefined;
   /** Lookups that found / did not find their key, and entries evicted, since creation. */
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
 
@@ -39,64 +42,61 @@ export class LruCache<K, V> {
     }
     this.maxWeight = opts.maxWeight;
     this.#weigh = opts.weigh ?? (() => 1);
+    const maxSize = Math.floor(opts.maxWeight);
+    // A cache of size 0 holds nothing; lru-cache wants a positive bound.
+    this.#lru = maxSize >= 1
+      ? new LRUCache<NonNullable<K>, { value: V }>({
+        maxSize,
+        sizeCalculation: (box) => Math.max(1, Math.ceil(this.#weigh(box.value))),
+        dispose: (_box, _key, reason) => {
+          if (reason === "evict") this.stats.evictions++;
+        },
+      })
+      : undefined;
   }
 
   /** Number of entries. */
   get size(): number {
-    return this.#map.size;
+    return this.#lru?.size ?? 0;
   }
 
   /** Total weight held (bytes, for a chunk cache). */
   get weight(): number {
-    return this.#weight;
+    return this.#lru?.calculatedSize ?? 0;
   }
 
   /** True when `key` is cached (does not count as a use). */
   has(key: K): boolean {
-    return this.#map.has(key);
+    return this.#lru?.has(key as NonNullable<K>) ?? false;
   }
 
   /** The cached value, marking it most recently used; undefined on a miss. */
   get(key: K): V | undefined {
-    const e = this.#map.get(key);
-    if (!e) {
+    const box = this.#lru?.get(key as NonNullable<K>);
+    if (!box) {
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    this.#map.delete(key);
-    this.#map.set(key, e);
-    return e.value;
+    return box.value;
   }
 
   /** Stores a value as most recently used and evicts what no longer fits. */
   set(key: K, value: V): void {
     this.delete(key);
-    const weight = this.#weigh(value);
-    if (weight > this.maxWeight) return;
-    this.#map.set(key, { value, weight });
-    this.#weight += weight;
-    for (const [k, e] of this.#map) {
-      if (this.#weight <= this.maxWeight) break;
-      this.#map.delete(k);
-      this.#weight -= e.weight;
-      this.stats.evictions++;
-    }
+    const weight = Math.max(1, Math.ceil(this.#weigh(value)));
+    if (!this.#lru || weight > this.maxWeight) return;
+    this.#lru.set(key as NonNullable<K>, { value });
   }
 
   /** Removes an entry; false when it was not there. */
   delete(key: K): boolean {
-    const e = this.#map.get(key);
-    if (!e) return false;
-    this.#map.delete(key);
-    this.#weight -= e.weight;
-    return true;
+    return this.#lru?.delete(key as NonNullable<K>) ?? false;
   }
 
   /** Removes every entry. */
   clear(): void {
-    this.#map.clear();
-    this.#weight = 0;
+    this.#lru?.clear();
   }
 }
 

@@ -8,6 +8,7 @@ import { besideModule } from "../module_path.ts";
 import { contentRange, planRange } from "./ranges.ts";
 import { contentType } from "./content_types.ts";
 import { parsePath, rawPath, type ResolvedFile, resolveFile } from "./paths.ts";
+import { stacRoute } from "./stac_route.ts";
 
 /** The toolkit's built viewer (`viewer/dist/`), served at `/` and `/viewer/`. */
 export const VIEWER_DIST: string | undefined = besideModule("../../viewer/dist", import.meta.url);
@@ -46,6 +47,7 @@ export function staticHandler(opts: StaticOptions): (request: Request) => Promis
   // each request, so building it while the server runs just works.
   let rootReal: string | undefined;
   const viewerDir = opts.viewerDir ?? VIEWER_DIST;
+  const stac = stacRoute(opts.root, CORS);
   return async (request) => {
     try {
       if (request.method === "OPTIONS") {
@@ -60,6 +62,8 @@ export function staticHandler(opts: StaticOptions): (request: Request) => Promis
       const parsed = parsePath(rawPath(request.url));
       if (!parsed.ok) return text(400, `bad path: ${parsed.reason}\n`);
       const segs = parsed.segments;
+      // The live STAC catalog of the stores (lib/serve/stac_route.ts), beside _stores.json.
+      if (segs[0] === "stac") return await stac(request, segs.slice(1));
       let found: ResolvedFile;
       if (segs.length === 0 || segs[0] === "viewer") {
         const viewerReal = viewerDir === undefined
