@@ -200,8 +200,16 @@ async function detectRemote(
   return asked === "seed" ? SEED_LAYOUT : await remotePublic(base, req);
 }
 
+/** The dataset a given `…/{dataset}/manifest.parquet` URL names, if it names one. */
+function datasetOfManifest(registry: string | undefined): string | undefined {
+  const segs = registry?.split("?")[0].split("/") ?? [];
+  if (segs.at(-1) !== MANIFEST_FILE) return undefined;
+  const name = decodeURIComponent(segs.at(-2) ?? "");
+  return isDatasetName(name) ? name : undefined;
+}
+
 async function remotePublic(base: string, req: LayoutRequest): Promise<TileLayout> {
-  const dataset = req.dataset ?? DEFAULT_DATASET;
+  const dataset = req.dataset ?? datasetOfManifest(req.registry) ?? DEFAULT_DATASET;
   const landmaskVersion = req.landmaskVersion ?? defaultLandmaskVersion(dataset);
   const layout = publicLayout(dataset, landmaskVersion);
   const manifest = await findManifest(base, layout, req.registry).catch((e) => {

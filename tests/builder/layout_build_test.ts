@@ -145,6 +145,17 @@ Deno.test({
             assertEquals(r2.code, 0, r2.stderr + r2.stdout);
             assert(r2.stdout.includes("npy/v2-2B-L~beta1/manifest.parquet"), r2.stdout);
             assertDeepEquals(await diffTrees(local, tilde), []);
+            // A manifest URL given with --registry names its dataset.
+            const given = join(tmp, "out-http-given");
+            const r5 = await build(
+              nginx.url,
+              given,
+              "--registry",
+              `${nginx.url}npy/v2-2B-L~beta1/manifest.parquet`,
+            );
+            assertEquals(r5.code, 0, r5.stderr + r5.stdout);
+            assert(r5.stdout.includes("dataset v2-2B-L~beta1"), r5.stdout);
+            assertDeepEquals(await diffTrees(local, given), []);
             // Named failures: a dataset the server does not have; a landmask list it lacks.
             const r3 = await build(nginx.url, join(tmp, "none"), "--dataset", "v1.1-cam");
             assertEquals(r3.code, 2, r3.stderr);
