@@ -23,9 +23,11 @@ import {
 } from "./sample_data/generate.ts";
 import { utmZoneOfLonI } from "./grid/zone.ts";
 import { listTiles } from "./tiles/tile_list.ts";
-import { EMBEDDINGS_DIR } from "./tiles/layout.ts";
+import { EMBEDDINGS_DIR, NPY_DIR, type TileLayout } from "./tiles/layout.ts";
+import { chooseLayout } from "./tiles/layout_choice.ts";
+import { detectLayout, type LayoutRequest } from "./tiles/layout_detect.ts";
 import { findRegistry, REGISTRY_FILE } from "./tiles/registry.ts";
-import { isUrl } from "./tiles/remote.ts";
+import { isUrl, REMOTE_ENV } from "./tiles/remote.ts";
 
 /** The bundled sample dataset's directory. */
 export const SAMPLE_DIR: string = besideModule("../fixtures/sample", import.meta.url) ??
@@ -76,29 +78,76 @@ export function defaultOutputDir(base: string): string {
 
 /**
  * Resolves the BASE directory: the argument, else `$TESSERA_DATA`, else the sample dataset
- * (generated if it is missing or incomplete). Throws BadArgument when the BASE given does not
- * exist, is not a directory or is not a dataset (no embeddings folder and no registry), or when
- * `registryDir` holds no registry.
+ * (generated if it is missing or incomplete), and its layout — `opts.layout` (`--layout`,
+ * `--dataset`, `--landmask-version`) or what is there (lib/tiles/layout_detect.ts) — which it
+ * records for the BASE (lib/tiles/layout_choice.ts), so the tile list and every tile path use
+ * it. Throws BadArgument when the BASE given does not exist, is not a directory or is not a
+ * dataset (no embeddings folder and no registry), when `registryDir` holds no registry, or
+ * when the layout asked for is not what is there.
  *
  * @example
  * const base = await resolveBase(positionals[0], { registryDir: values["registry-dir"] });
  */
 export async function resolveBase(
   arg?: string,
-  opts: { quiet?: boolean; registryDir?: string } = {},
+  opts: { quiet?: boolean; registryDir?: string; layout?: LayoutRequest } = {},
 ): Promise<string> {
   const explicit = arg || Deno.env.get("TESSERA_DATA") || undefined;
+  const from = arg ? "BASE" : "$TESSERA_DATA";
   // $TESSERA_DATA naming the sample's own folder still gets the sample made on first use.
   if (!explicit || (!arg && isSampleDir(explicit))) {
     await ensureSample(opts);
-    return sampleLocation().dir;
+    const dir = sampleLocation().dir;
+    await useLayout(dir, opts);
+    return dir;
   }
+  if (!isUrl(explicit)) await checkIsDirectory(explicit, from);
+  const layout = await useLayout(explicit, opts);
+  if (layout.kind === "public") return explicit;
   if (isUrl(explicit)) {
     await checkRemoteDataset(explicit, opts.registryDir);
     return explicit;
   }
-  await checkDataset(explicit, arg ? "BASE" : "$TESSERA_DATA", opts.registryDir);
+  await checkDataset(explicit, from, opts.registryDir);
   return explicit;
+}
+
+/** Detects (or takes) the layout of `base` and records it; refuses a hash check it cannot do. */
+async function useLayout(
+  base: string,
+  opts: { registryDir?: string; layout?: LayoutRequest },
+): Promise<TileLayout> {
+  let layout: TileLayout;
+  try {
+    layout = await detectLayout(base, { ...opts.layout, registry: opts.registryDir });
+  } catch (e) {
+    // A server that cannot be reached is, like a missing folder, bad usage (exit 2).
+    if (!(e instanceof TesseraError && e.kind === "RemoteFetch")) throw e;
+    throw new TesseraError("BadArgument", e.message, undefined, { cause: e });
+  }
+  if (layout.kind === "public" && Deno.env.get(REMOTE_ENV.checkHashes) === "1") {
+    throw new TesseraError(
+      "BadArgument",
+      "--check-hashes: the public layout's manifest.parquet has no hash or scales_hash column " +
+        "(upstream checks downloads against Content-Length and the MD5 ETag instead), so there " +
+        "is nothing to check the tiles against; drop --check-hashes",
+    );
+  }
+  chooseLayout(base, layout);
+  return layout;
+}
+
+const GIVE = `give the folder that holds ${EMBEDDINGS_DIR}/ or ${NPY_DIR}/ (or make sample ` +
+  "data there with `deno task fixtures DIR`)";
+
+async function checkIsDirectory(base: string, from: string): Promise<void> {
+  const stat = await Deno.stat(base).catch(() => undefined);
+  if (stat?.isDirectory) return;
+  throw new TesseraError(
+    "BadArgument",
+    `${from} "${base}" is not a directory (${stat ? "it is a file" : "it does not exist"}); ` +
+      GIVE,
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -130,16 +179,6 @@ async function checkRemoteDataset(base: string, registry?: string): Promise<void
 
 /** BadArgument unless `base` is a dataset folder (and `registryDir`, if given, has a registry). */
 async function checkDataset(base: string, from: string, registryDir?: string): Promise<void> {
-  const give = `give the folder that holds ${EMBEDDINGS_DIR}/ (or make sample data there with ` +
-    "`deno task fixtures DIR`)";
-  const stat = await Deno.stat(base).catch(() => undefined);
-  if (!stat?.isDirectory) {
-    throw new TesseraError(
-      "BadArgument",
-      `${from} "${base}" is not a directory (${stat ? "it is a file" : "it does not exist"}); ` +
-        give,
-    );
-  }
   if (registryDir !== undefined) {
     try {
       await findRegistry(base, registryDir);
@@ -159,8 +198,9 @@ async function checkDataset(base: string, from: string, registryDir?: string): P
   if (await isDirectory(join(base, EMBEDDINGS_DIR)) || await findRegistry(base)) return;
   throw new TesseraError(
     "BadArgument",
-    `${from} "${base}" is not a TESSERA dataset: it has no ${EMBEDDINGS_DIR}/ and there is ` +
-      `no registry.parquet in it, its parent or grandparent; ${give}`,
+    `${from} "${base}" is not a TESSERA dataset: it has no ${EMBEDDINGS_DIR}/ (seed layout) ` +
+      `nor ${NPY_DIR}/ (public layout), and there is no registry.parquet in it, its parent or ` +
+      `grandparent; ${GIVE}`,
   );
 }
 

@@ -17,7 +17,8 @@ import { onInterrupt, resumeCommand, SIGNAL_EXIT } from "../lib/cli/interrupt.ts
 import { join } from "node:path";
 import { planZones, storeName } from "../lib/plan/zone_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
-import { listTiles } from "../lib/tiles/tile_list.ts";
+import { describeSource, listTiles } from "../lib/tiles/tile_list.ts";
+import { LAYOUT_FLAGS, LAYOUT_USAGE, parseLayoutFlags } from "../lib/cli/layout_flags.ts";
 import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
 import { REMOTE_ENV } from "../lib/tiles/remote.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
@@ -78,9 +79,10 @@ Exit code: 0 when every tile was used, 1 when any tile or shard failed or no til
 await runTask("build", async () => {
   const { values, positionals } = parseTaskArgs(Deno.args, {
     name: "build",
-    usage: USAGE + REMOTE_USAGE,
+    usage: USAGE + REMOTE_USAGE + LAYOUT_USAGE,
     options: {
       ...SELECTION_FLAGS,
+      ...LAYOUT_FLAGS,
       "output-dir": { type: "string" },
       "dry-run": { type: "boolean" },
       resume: { type: "boolean" },
@@ -111,7 +113,8 @@ await runTask("build", async () => {
   const slice = parseShardFlag(values.shard, values.tasks, (v) => Deno.env.get(v));
   checkSliceFlags(values);
   const registryDir = applyRemoteFlags(values) ?? values["registry-dir"];
-  const base = await resolveBase(positionals[0], { quiet, registryDir });
+  const layout = parseLayoutFlags(values);
+  const base = await resolveBase(positionals[0], { quiet, registryDir, layout });
   const outputDir = values["output-dir"] ?? defaultOutputDir(base);
   await checkOutputDir(outputDir, values["output-dir"] ? "--output-dir" : "the output directory");
   const list = await listTiles(base, { year, zones, registryDir });
@@ -122,11 +125,7 @@ await runTask("build", async () => {
   }
   const plans = planZones(list.tiles);
   if (!quiet) {
-    console.log(
-      `Data: ${base} (${
-        list.source === "registry" ? `registry ${list.registryPath}` : "directory walk"
-      })`,
-    );
+    console.log(`Data: ${base} (${describeSource(list)})`);
     console.log(
       `  ${list.tiles.length} tiles for ${year} in ${plans.length} zone(s)` +
         (list.zoneFilteredOut ? ` (skipped ${list.zoneFilteredOut} in other zones)` : ""),

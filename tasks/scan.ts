@@ -4,7 +4,8 @@ import { parseSelection, SELECTION_FLAGS } from "../lib/cli/selection.ts";
 import { progress } from "../lib/cli/progress.ts";
 import { noTilesSelected, resolveBase } from "../lib/data_location.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
-import { listTiles } from "../lib/tiles/tile_list.ts";
+import { describeSource, listTiles } from "../lib/tiles/tile_list.ts";
+import { LAYOUT_FLAGS, LAYOUT_USAGE, parseLayoutFlags } from "../lib/cli/layout_flags.ts";
 import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
 import { REMOTE_ENV } from "../lib/tiles/remote.ts";
 import { scanTiles } from "../lib/scan/scan.ts";
@@ -36,12 +37,13 @@ not a dataset, unknown flag).
 await runTask("scan", async () => {
   const { values, positionals } = parseTaskArgs(Deno.args, {
     name: "scan",
-    usage: USAGE + REMOTE_USAGE,
+    usage: USAGE + REMOTE_USAGE + LAYOUT_USAGE,
     options: {
       year: SELECTION_FLAGS.year,
       zones: SELECTION_FLAGS.zones,
       "registry-dir": { type: "string" },
       ...REMOTE_FLAGS,
+      ...LAYOUT_FLAGS,
       "plan-only": { type: "boolean" },
       deep: { type: "boolean" },
       json: SELECTION_FLAGS.json,
@@ -50,7 +52,8 @@ await runTask("scan", async () => {
   });
   const { zones, years, json: quiet } = parseSelection(values, { manyYears: true });
   const registryDir = applyRemoteFlags(values) ?? values["registry-dir"];
-  const base = await resolveBase(positionals[0], { quiet, registryDir });
+  const layout = parseLayoutFlags(values);
+  const base = await resolveBase(positionals[0], { quiet, registryDir, layout });
   const t0 = performance.now();
   const listed = await listTiles(base, { years, zones, registryDir });
   // The workers check tile hashes against this registry (lib/tiles/tile_hashes.ts).
@@ -58,9 +61,7 @@ await runTask("scan", async () => {
   if (listed.tiles.length === 0 && listed.skipped.length === 0) {
     throw await noTilesSelected(base, { years, zones, registryDir });
   }
-  const source = listed.source === "registry"
-    ? `registry ${listed.registryPath}`
-    : "directory walk";
+  const source = describeSource(listed);
   const bar = progress("scan", values["plan-only"] ? 0 : listed.tiles.length, {
     quiet,
     unit: "tiles",

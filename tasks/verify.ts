@@ -6,6 +6,7 @@ import { resolveBase } from "../lib/data_location.ts";
 import { TesseraError } from "../lib/errors.ts";
 import { formatReport, reportJson } from "../lib/verify/report.ts";
 import { verifyStore } from "../lib/verify/verify_store.ts";
+import { LAYOUT_FLAGS, LAYOUT_USAGE, parseLayoutFlags } from "../lib/cli/layout_flags.ts";
 
 const USAGE = `
 deno task verify STORE [BASE] [options]
@@ -35,9 +36,10 @@ Exit code: 0 when the store equals its source tiles, 1 on any difference or dama
 await runTask("verify", async () => {
   const { values, positionals } = parseTaskArgs(Deno.args, {
     name: "verify",
-    usage: USAGE,
+    usage: USAGE + LAYOUT_USAGE,
     options: {
       workers: SELECTION_FLAGS.workers,
+      ...LAYOUT_FLAGS,
       "registry-dir": { type: "string" },
       "max-listed": { type: "string" },
       bands: { type: "string" },
@@ -54,7 +56,11 @@ await runTask("verify", async () => {
   }
   const { workers, json: quiet } = parseSelection(values);
   const maxListed = parseIntFlag(values["max-listed"], "max-listed", 0, 100000) ?? 10;
-  const base = await resolveBase(baseArg, { quiet, registryDir: values["registry-dir"] });
+  const base = await resolveBase(baseArg, {
+    quiet,
+    registryDir: values["registry-dir"],
+    layout: parseLayoutFlags(values),
+  });
   let bar: ReturnType<typeof progress> | undefined;
   const report = await verifyStore(storePath, {
     base,

@@ -1,7 +1,8 @@
 /**
  * Tile discovery without a registry (SPEC §2): walks
- * `{base}/global_0.1_degree_representation/{year}/grid_*` and returns the same tile list, in
- * the same (year, lat, lon) order, that the registry would give for the same files. Every
+ * `{base}/global_0.1_degree_representation/{year}/grid_*` (public layout:
+ * `{base}/npy/{dataset}/{year}/grid_*`) and returns the same tile list, in the same
+ * (year, lat, lon) order, that the registry would give for the same files. Every
  * correctly named entry is a tile, whatever state its files are in: a tile with a missing,
  * empty or non-regular file then fails by name when it is opened (build, verify, scan), as a
  * listed tile with broken files does on the registry path — it is never dropped here. Only
@@ -11,7 +12,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isTesseraError, TesseraError } from "../errors.ts";
-import { EMBEDDINGS_DIR, parseTileName } from "./layout.ts";
+import { layoutDirs, parseTileName, type TileLayout } from "./layout.ts";
+import { layoutOf } from "./layout_choice.ts";
 import { compareTiles, type TileRef, tileRef } from "./tile_ref.ts";
 
 /** A directory under a year that is not a tile (its name is not a tile name), and why. */
@@ -31,6 +33,8 @@ export interface Discovered {
 export interface DiscoverOptions {
   /** Only this year; all years when omitted. */
   year?: number;
+  /** The layout to walk (default: the one chosen for `base`, else the seed's). */
+  layout?: TileLayout;
   signal?: AbortSignal;
 }
 
@@ -44,13 +48,15 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
-async function embeddingsDir(base: string): Promise<string> {
-  const dir = join(base, EMBEDDINGS_DIR);
+async function embeddingsDir(base: string, layout: TileLayout): Promise<string> {
+  const segs = layoutDirs(layout).embeddings;
+  const dir = join(base, ...segs);
   if (!(await isDir(dir))) {
+    const index = layout.kind === "seed" ? "registry.parquet" : "manifest.parquet";
     throw new TesseraError(
       "MissingFile",
-      `no ${EMBEDDINGS_DIR} directory and no registry.parquet; pass the dataset's base ` +
-        `directory (the one containing ${EMBEDDINGS_DIR}/) or a registry directory`,
+      `no ${segs.join("/")} directory and no ${index}; pass the dataset's base ` +
+        `directory (the one containing ${segs[0]}/) or a registry directory`,
       base,
     );
   }
@@ -66,8 +72,11 @@ async function embeddingsDir(base: string): Promise<string> {
  * await discoverYears("/data"); // e.g. [2023, 2024]
  * ```
  */
-export async function discoverYears(base: string): Promise<number[]> {
-  const dir = await embeddingsDir(base);
+export async function discoverYears(
+  base: string,
+  layout: TileLayout = layoutOf(base),
+): Promise<number[]> {
+  const dir = await embeddingsDir(base, layout);
   const years: number[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (!YEAR_RE.test(e.name)) continue;
@@ -122,8 +131,9 @@ export async function discoverTiles(
   base: string,
   options: DiscoverOptions = {},
 ): Promise<Discovered> {
-  const dir = await embeddingsDir(base);
-  const years = options.year === undefined ? await discoverYears(base) : [options.year];
+  const layout = options.layout ?? layoutOf(base);
+  const dir = await embeddingsDir(base, layout);
+  const years = options.year === undefined ? await discoverYears(base, layout) : [options.year];
   const tiles: TileRef[] = [];
   const skipped: SkippedTile[] = [];
   for (const year of years) {

@@ -1,5 +1,6 @@
 /**
- * The published tiles (SPEC §2): names and paths, the tile list (registry or directory walk),
+ * The published tiles (SPEC §2) in either layout (seed or public, detected per BASE): names and
+ * paths, the tile list (registry, manifest or directory walk),
  * `.npy` embeddings and scales with row reads, landmask GeoTIFFs, the zone's band count, and
  * the typed failures a broken tile gives. Import as `@tessera/zones/tiles`.
  *
@@ -16,12 +17,28 @@ export { compareTiles, type TileRef, tileRef } from "./tile_ref.ts";
 export {
   EMBEDDINGS_DIR,
   LANDMASKS_DIR,
+  type LayoutKind,
+  NPY_DIR,
   parseTileName,
+  PUBLIC_LANDMASKS_DIR,
+  publicLayout,
+  SEED_LAYOUT,
+  type TileLayout,
   tileName,
   type TilePaths,
   tilePaths,
 } from "./layout.ts";
-export { listTiles, type ListTilesOptions, type TileList } from "./tile_list.ts";
+export { chooseLayout, layoutOf } from "./layout_choice.ts";
+export { detectLayout, type LayoutRequest } from "./layout_detect.ts";
+export { type DatasetId, datasetId, DEFAULT_DATASET } from "./dataset_name.ts";
+export {
+  checkLandmaskIndex,
+  findManifest,
+  LANDMASK_INDEX_FILE,
+  MANIFEST_FILE,
+  readManifest,
+} from "./manifest.ts";
+export { describeSource, listTiles, type ListTilesOptions, type TileList } from "./tile_list.ts";
 export { discoverTiles, discoverYears, type SkippedTile } from "./discovery.ts";
 export {
   findRegistry,

@@ -17,6 +17,7 @@ import { compressors } from "../deps/hyparquet_compressors.ts";
 import { TesseraError } from "../errors.ts";
 import { type TileRef, tileRef } from "./tile_ref.ts";
 import { isUrl, joinUrl, remoteAsyncBuffer, remoteExists } from "./remote.ts";
+import { chosenLayout } from "./layout_choice.ts";
 
 /** The registry's file name, looked for in BASE, its parent and its grandparent. */
 export const REGISTRY_FILE = "registry.parquet";
@@ -53,6 +54,8 @@ async function isFile(path: string): Promise<boolean> {
  * Locates `registry.parquet`. With `registryDir`, it must be there (or `registryDir` may name
  * the file itself), else `BadRegistry`; without, the first of `base`, its parent and its
  * grandparent that holds one wins, and `undefined` means "no registry: discover tiles".
+ * A BASE chosen to have the public layout has no registry (its tile list is the manifest,
+ * manifest.ts): `undefined` without looking, unless `registryDir` is given.
  *
  * @example
  * ```ts
@@ -63,6 +66,7 @@ export async function findRegistry(
   base: string,
   registryDir?: string,
 ): Promise<string | undefined> {
+  if (registryDir === undefined && chosenLayout(base)?.kind === "public") return undefined;
   if (isUrl(registryDir) || (registryDir === undefined && isUrl(base))) {
     return await findRemoteRegistry(base, registryDir);
   }
@@ -114,6 +118,47 @@ export interface ReadRegistryOptions {
   years?: readonly number[];
 }
 
+/**
+ * How a tile index file is read: the seed's registry or the public layout's manifest
+ * (manifest.ts). Both land in the same columnar {@link Registry}.
+ */
+export interface IndexSchema {
+  /** What the file is called in messages: "registry", "manifest". */
+  readonly what: string;
+  /** Columns the file must have. */
+  readonly required: readonly string[];
+  /** The column holding the `.npy` size: `file_size` (registry) or `grid_size` (manifest). */
+  readonly sizeColumn: string;
+  /** What to do about a broken file, ending the messages: "re-scan the registry". */
+  readonly fix: string;
+  /** What a file without the required columns is not: "a geotessera registry". */
+  readonly notA: string;
+}
+
+/** The seed's registry.parquet (SPEC §2). */
+const REGISTRY_SCHEMA: IndexSchema = {
+  what: "registry",
+  required: REQUIRED_COLUMNS,
+  sizeColumn: "file_size",
+  fix: "re-scan the registry",
+  notA: "a geotessera registry",
+};
+
+/** Options for {@link readTileIndex}. */
+export interface ReadTileIndexOptions extends ReadRegistryOptions {
+  /**
+   * Rows to keep besides the year filter (1 = keep), computed from the open file; called once
+   * the key columns are decoded. Undefined keeps every row.
+   */
+  keepRows?: (
+    file: AsyncBufferLike,
+    metadata: FileMetaData,
+  ) => Promise<Uint8Array | undefined>;
+}
+
+/** The parquet reader's random-access file. */
+export type AsyncBufferLike = Awaited<ReturnType<typeof asyncBufferFromFile>>;
+
 type Target = "year" | "lonI" | "latI" | "fileSize" | "scalesSize";
 
 /** How one parquet column lands in the registry arrays. */
@@ -133,7 +178,7 @@ function badRegistry(path: string, message: string, cause?: unknown): TesseraErr
 }
 
 /** Top-level column name → physical type, from the footer. */
-function columnTypes(metadata: FileMetaData): Map<string, string | undefined> {
+export function columnTypes(metadata: FileMetaData): Map<string, string | undefined> {
   const tree = parquetSchema(metadata);
   return new Map(tree.children.map((c) => [c.element.name, c.element.type]));
 }
@@ -164,6 +209,27 @@ function fill(
   return -1;
 }
 
+/** Opens a parquet file (local or URL) and reads its footer; BadRegistry when it cannot. */
+export async function openIndexFile(
+  path: string,
+  what: string,
+  fix: string,
+): Promise<{ file: AsyncBufferLike; metadata: FileMetaData }> {
+  try {
+    const file = isUrl(path) ? await remoteAsyncBuffer(path) : await asyncBufferFromFile(path);
+    // geometry is never read, so a malformed `geo` key must not make the file unreadable.
+    const metadata = await parquetMetadataAsync(file, { geoparquet: false });
+    return { file, metadata };
+  } catch (e) {
+    throw badRegistry(
+      path,
+      `not a readable parquet ${what} (${(e as Error).message}); re-download it, ${fix}, or ` +
+        "point at the right file",
+      e,
+    );
+  }
+}
+
 /**
  * Reads a registry's tile keys and sizes. Only `year`, `file_size`, `scales_size` (if present)
  * and `lon_i`/`lat_i` (or `lon`/`lat` → `round(x*100)` for old files without them) are
@@ -176,39 +242,39 @@ function fill(
  * console.log(reg.n, reg.year[0], reg.lonI[0], reg.latI[0]);
  * ```
  */
-export async function readRegistry(
+export function readRegistry(
   path: string,
   options: ReadRegistryOptions = {},
 ): Promise<Registry> {
-  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
-  let metadata: FileMetaData;
-  try {
-    file = isUrl(path) ? await remoteAsyncBuffer(path) : await asyncBufferFromFile(path);
-    // geometry is never read, so a malformed `geo` key must not make the registry unreadable.
-    metadata = await parquetMetadataAsync(file, { geoparquet: false });
-  } catch (e) {
-    throw badRegistry(
-      path,
-      `not a readable parquet file (${(e as Error).message}); re-download or re-scan the ` +
-        "registry, or point at the right file",
-      e,
-    );
-  }
+  return readTileIndex(path, REGISTRY_SCHEMA, options);
+}
+
+/**
+ * Reads a tile index (registry or manifest, as `schema` says) into a {@link Registry}: the
+ * year, centre and size columns, decoded column by column into typed arrays.
+ */
+export async function readTileIndex(
+  path: string,
+  schema: IndexSchema,
+  options: ReadTileIndexOptions = {},
+): Promise<Registry> {
+  const { file, metadata } = await openIndexFile(path, schema.what, schema.fix);
+  const { what, fix } = schema;
 
   const types = columnTypes(metadata);
-  const missing = REQUIRED_COLUMNS.filter((c) => !types.has(c));
+  const missing = schema.required.filter((c) => !types.has(c));
   if (missing.length) {
     throw badRegistry(
       path,
       `missing required column(s) ${missing.join(", ")} (has: ${[...types.keys()].join(", ")}); ` +
-        "this is not a geotessera registry, or it is from an incompatible version — re-scan it",
+        `this is not ${schema.notA}, or it is from an incompatible version — ${fix}`,
     );
   }
   const hasInts = types.has("lon_i") && types.has("lat_i");
   const hasScales = types.has("scales_size");
   const plans: ColumnPlan[] = [
     { column: "year", target: "year", scale100: false, key: true },
-    { column: "file_size", target: "fileSize", scale100: false, key: false },
+    { column: schema.sizeColumn, target: "fileSize", scale100: false, key: false },
     ...(hasScales
       ? [{ column: "scales_size", target: "scalesSize" as const, scale100: false, key: false }]
       : []),
@@ -227,7 +293,7 @@ export async function readRegistry(
     if (!t || !NUMERIC.has(t)) {
       throw badRegistry(
         path,
-        `column ${p.column} has type ${t ?? "group"}, expected a number; re-scan the registry`,
+        `column ${p.column} has type ${t ?? "group"}, expected a number; ${fix}`,
       );
     }
   }
@@ -268,7 +334,7 @@ export async function readRegistry(
   } catch (e) {
     throw badRegistry(
       path,
-      `could not decode the registry (${(e as Error).message}); re-download or re-scan it`,
+      `could not decode the ${what} (${(e as Error).message}); re-download it or ${fix}`,
       e,
     );
   }
@@ -276,10 +342,10 @@ export async function readRegistry(
     throw badRegistry(
       path,
       `row ${bad.row} has a null or non-integer ${bad.column}; every row needs a year and a ` +
-        "tile centre — re-scan the registry",
+        `tile centre — ${fix}`,
     );
   }
-  checkKeyRanges(path, arrays.lonI as Int32Array, arrays.latI as Int32Array);
+  checkKeyRanges(path, arrays.lonI as Int32Array, arrays.latI as Int32Array, fix);
 
   const reg: Registry = {
     path,
@@ -290,28 +356,30 @@ export async function readRegistry(
     fileSize: arrays.fileSize as Float64Array,
     scalesSize: hasScales ? arrays.scalesSize as Float64Array : undefined,
   };
-  return options.years ? keepYears(reg, options.years) : reg;
+  const mask = await options.keepRows?.(file, metadata);
+  if (!options.years && !mask) return reg;
+  const want = options.years ? new Set(options.years) : undefined;
+  return keepRows(reg, (i) => (!mask || mask[i] === 1) && (!want || want.has(reg.year[i])));
 }
 
 /** A centre outside ±180/±90 is a corrupt row, and would also break the dedup key below. */
-function checkKeyRanges(path: string, lonI: Int32Array, latI: Int32Array): void {
+function checkKeyRanges(path: string, lonI: Int32Array, latI: Int32Array, fix: string): void {
   for (let i = 0; i < lonI.length; i++) {
     if (lonI[i] < -18000 || lonI[i] > 18000 || latI[i] < -9000 || latI[i] > 9000) {
       throw badRegistry(
         path,
         `row ${i} has tile centre lon=${lonI[i] / 100}, lat=${latI[i] / 100} outside ` +
-          "±180/±90; the registry is corrupt — re-scan it",
+          `±180/±90; the file is corrupt — ${fix}`,
       );
     }
   }
 }
 
-/** Compacts a registry to the rows of the given years, keeping file order. */
-function keepYears(reg: Registry, years: readonly number[]): Registry {
-  const want = new Set(years);
+/** Compacts a registry to the rows `keep` accepts, keeping file order. */
+function keepRows(reg: Registry, keep: (i: number) => boolean): Registry {
   let k = 0;
   for (let i = 0; i < reg.n; i++) {
-    if (!want.has(reg.year[i])) continue;
+    if (!keep(i)) continue;
     reg.year[k] = reg.year[i];
     reg.lonI[k] = reg.lonI[i];
     reg.latI[k] = reg.latI[i];
@@ -339,7 +407,8 @@ function usable(reg: Registry, i: number): boolean {
 /**
  * A year's tiles: rows of that year with `file_size > 0` (and `scales_size > 0` when the
  * column exists), first occurrence of each centre only, in file order — which for a
- * registry written by `scan` is (lat, lon) ascending, the compositing order.
+ * registry written by `scan` is (lat, lon) ascending, the compositing order. With
+ * `publishedOnly: false` (manifests) sizes do not filter rows.
  *
  * @example
  * ```ts
@@ -347,14 +416,20 @@ function usable(reg: Registry, i: number): boolean {
  * console.log(`Found ${tiles.length} tiles for year 2024`);
  * ```
  */
-export function registryTiles(reg: Registry, year: number): TileRef[] {
+export function registryTiles(
+  reg: Registry,
+  year: number,
+  opts: { publishedOnly?: boolean } = {},
+): TileRef[] {
+  // A manifest lists what is in the bucket: a zero size is a broken file, not "unpublished".
+  const gate = opts.publishedOnly ?? true;
   // A byte per 0.05-grid centre (6.5 MB) dedups ~10× faster than a Set on 340k tiles;
   // off-grid centres (not expected in real data) fall back to a Set.
   const seenOnGrid = new Uint8Array(3600 * 1800);
   const seenOther = new Set<number>();
   const tiles: TileRef[] = [];
   for (let i = 0; i < reg.n; i++) {
-    if (reg.year[i] !== year || !usable(reg, i)) continue;
+    if (reg.year[i] !== year || (gate && !usable(reg, i))) continue;
     const lonI = reg.lonI[i];
     const latI = reg.latI[i];
     const col = (lonI + 17995) / 10;
@@ -382,8 +457,12 @@ export function registryTiles(reg: Registry, year: number): TileRef[] {
  * registryYears(await readRegistry(path)); // e.g. [2017, 2018, …, 2024]
  * ```
  */
-export function registryYears(reg: Registry): number[] {
+export function registryYears(
+  reg: Registry,
+  opts: { publishedOnly?: boolean } = {},
+): number[] {
+  const gate = opts.publishedOnly ?? true;
   const years = new Set<number>();
-  for (let i = 0; i < reg.n; i++) if (usable(reg, i)) years.add(reg.year[i]);
+  for (let i = 0; i < reg.n; i++) if (!gate || usable(reg, i)) years.add(reg.year[i]);
   return [...years].sort((a, b) => a - b);
 }
