@@ -3,6 +3,7 @@ import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseIntFlag, parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { DEFAULT_YEAR, parseSelection, SELECTION_FLAGS } from "../lib/cli/selection.ts";
+import { LAYOUT_FLAGS, parseLayoutFlags } from "../lib/cli/layout_flags.ts";
 import { checkOutputDir } from "../lib/cli/paths.ts";
 import { defaultOutputDir, noTilesSelected, resolveBase } from "../lib/data_location.ts";
 import { TesseraError } from "../lib/errors.ts";
@@ -41,6 +42,7 @@ Build options (passed to every task, as deno task build takes them):
   --compress MODE     embeddings codec: none (default) or zstd
   --bands N           embedding bands (default: each zone's most common count)
   --registry-dir DIR  where registry.parquet is
+  --layout, --dataset, --landmask-version  the tile layout, as for deno task build
   --rgb, --pca        the finalise step also writes the RGB / PCA previews
   --tasks N           slices = array tasks / Indexed Job completions (required)
   --mem M             memory per task, e.g. 2G or 900M (default: computed from workers ×
@@ -85,6 +87,7 @@ await runTask("cluster", async () => {
       compress: { type: "string" },
       bands: { type: "string" },
       "registry-dir": { type: "string" },
+      ...LAYOUT_FLAGS,
       rgb: { type: "boolean" },
       pca: { type: "boolean" },
       tasks: { type: "string" },
@@ -155,7 +158,8 @@ await runTask("cluster", async () => {
   const parallelism = parseIntFlag(values.parallelism, "parallelism", 1, 100_000);
 
   const registryDir = values["registry-dir"] && resolve(values["registry-dir"]);
-  const base = resolve(await resolveBase(positionals[1], { quiet: json, registryDir }));
+  const layout = parseLayoutFlags(values);
+  const base = resolve(await resolveBase(positionals[1], { quiet: json, registryDir, layout }));
   const outputDir = resolve(values["output-dir"] ?? defaultOutputDir(base));
   await checkOutputDir(outputDir, values["output-dir"] ? "--output-dir" : "the output directory");
   const list = await listTiles(base, { year, zones, registryDir });
@@ -186,6 +190,7 @@ await runTask("cluster", async () => {
     tasks,
     rgb: values.rgb,
     pca: values.pca,
+    layout,
   };
   const summary = {
     scheduler,

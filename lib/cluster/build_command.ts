@@ -20,6 +20,8 @@ export interface ClusterBuild {
   tasks: number;
   rgb?: boolean;
   pca?: boolean;
+  /** `--layout`, `--dataset`, `--landmask-version` as the user gave them. */
+  layout?: { layout?: string; dataset?: string; landmaskVersion?: string };
 }
 
 function common(b: ClusterBuild): string[] {
@@ -35,6 +37,9 @@ function common(b: ClusterBuild): string[] {
     ...(b.compress !== "none" ? ["--compress", b.compress] : []),
     ...(b.bands !== undefined ? ["--bands", String(b.bands)] : []),
     ...(b.registryDir ? ["--registry-dir", b.registryDir] : []),
+    ...(b.layout?.layout ? ["--layout", b.layout.layout] : []),
+    ...(b.layout?.dataset ? ["--dataset", b.layout.dataset] : []),
+    ...(b.layout?.landmaskVersion ? ["--landmask-version", b.layout.landmaskVersion] : []),
   ];
 }
 
