@@ -10,18 +10,23 @@ import { chooseRgb, DEFAULT_RGB_BANDS } from "./rgb_pass.ts";
 import { mergeShardSamples, type PreviewStatistics, readBuildStatistics } from "./statistics.ts";
 import type { PreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
+import { TesseraError } from "../errors.ts";
 
 /** Which previews to write. */
 export interface PreviewRequest {
-  /** Write the RGB preview of these bands (default 0, 1, 2). */
-  rgb?: { bands?: readonly number[] };
-  /** Write the PCA preview. */
-  pca?: boolean;
+  /**
+   * Write the RGB preview of these bands (default 0, 1, 2), with the stretch `given` (a saved
+   * stretch file, parameter_files.ts) instead of one chosen from the statistics.
+   */
+  rgb?: { bands?: readonly number[]; given?: RgbParams };
+  /** Write the PCA preview; with `given`, of that basis instead of one from the statistics. */
+  pca?: boolean | { given?: PcaBasis };
 }
 
 /** What the previews are drawn with, and where the statistics came from. */
 export interface PreviewParameters {
-  statistics: PreviewStatistics["source"];
+  /** "given": every parameter was handed over, no statistics were read. */
+  statistics: PreviewStatistics["source"] | "given";
   rgb?: RgbParams;
   pca?: PcaBasis;
 }
@@ -42,6 +47,28 @@ export async function choosePreviewParameters(
   run: RunPhase,
 ): Promise<PreviewParameters> {
   const { path, bands, maxValidScale } = info;
+  const givenPca = typeof request.pca === "object" ? request.pca.given : undefined;
+  const givenRgb = request.rgb?.given;
+  if (givenRgb) {
+    const out = givenRgb.bands.find((b) => b >= bands);
+    if (out !== undefined) {
+      throw new TesseraError(
+        "BadArgument",
+        `the given RGB stretch shows band ${out}; the store has ${bands} bands`,
+        path,
+      );
+    }
+  }
+  if (givenPca && givenPca.mean.length !== bands) {
+    throw new TesseraError(
+      "BadArgument",
+      `the given PCA basis is of ${givenPca.mean.length}-band vectors; the store has ${bands} bands`,
+      path,
+    );
+  }
+  if ((!request.rgb || givenRgb) && (!request.pca || givenPca)) {
+    return { statistics: "given", rgb: givenRgb, pca: givenPca };
+  }
   let stats: PreviewStatistics;
   const built = await readBuildStatistics(path, info.attributes, bands, maxValidScale);
   if (built) {
@@ -55,7 +82,9 @@ export async function choosePreviewParameters(
   }
   return {
     statistics: stats.source,
-    rgb: request.rgb ? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS) : undefined,
-    pca: request.pca ? pcaBasis(stats.input, path) : undefined,
+    rgb: request.rgb
+      ? givenRgb ?? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS)
+      : undefined,
+    pca: request.pca ? givenPca ?? pcaBasis(stats.input, path) : undefined,
   };
 }

@@ -21,6 +21,8 @@ export function describePreviews(r: PreviewResult): string[] {
   const lines: string[] = [];
   const from = r.statistics === "build"
     ? "build-time statistics"
+    : r.statistics === "given"
+    ? "the given parameters"
     : "a lattice sample of the shards";
   if (r.rgb) {
     lines.push(
