@@ -231,7 +231,7 @@ async function readText(path: string, flag: string): Promise<string> {
   } catch (e) {
     throw new TesseraError(
       "BadArgument",
-      `${flag} ${path}: cannot read it (${(e as Error).message.split(":")[0]})`,
+      `cannot read the ${flag} file (${(e as Error).message.split(":")[0]})`,
       path,
     );
   }
@@ -288,5 +288,5 @@ function ints(v: unknown, field: string, n: number, path: string): number[] {
 }
 
 function bad(path: string, message: string): TesseraError {
-  return new TesseraError("BadArgument", `${path}: ${message}`, path);
+  return new TesseraError("BadArgument", message, path);
 }

@@ -11,6 +11,11 @@ import { mergeShardSamples, type PreviewStatistics, readBuildStatistics } from "
 import type { PreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
 import { TesseraError } from "../errors.ts";
+import { listArrayShards } from "../store/shard_files.ts";
+import type { ParameterSource } from "./parameter_files.ts";
+import { PhaseRunner } from "./phase_runner.ts";
+import type { JobContext } from "./shard_jobs.ts";
+import { readPreviewStoreInfo } from "./store_info.ts";
 
 /** Which previews to write. */
 export interface PreviewRequest {
@@ -87,4 +92,42 @@ export async function choosePreviewParameters(
       : undefined,
     pca: request.pca ? givenPca ?? pcaBasis(stats.input, path) : undefined,
   };
+}
+
+/**
+ * The parameters `request` would draw the store at `path` with, without writing anything
+ * (`stats`/`pca --dry-run`): its build-time statistics, else a lattice sample of its shards.
+ *
+ * @example
+ * ```ts
+ * const { pca } = await choosePreviewParametersOf("out/utm30_2024.zarr", { pca: true });
+ * ```
+ */
+export async function choosePreviewParametersOf(
+  path: string,
+  request: PreviewRequest,
+): Promise<PreviewParameters> {
+  const info = await readPreviewStoreInfo(path);
+  const shards = await listArrayShards(path, "scales");
+  const ctx: JobContext = {
+    storePath: path,
+    bands: info.bands,
+    maxValidScale: info.maxValidScale,
+    embeddings: info.embeddings,
+    scales: info.scales,
+  };
+  using runner = new PhaseRunner(ctx, 1);
+  return await choosePreviewParameters(info, shards, request, runner.run);
+}
+
+/**
+ * Where parameters chosen for the store at `path` came from, for a parameter file.
+ *
+ * @example
+ * ```ts
+ * sourceOf("out/utm30_2024.zarr", params); // { from: "build statistics", data: "out/…" }
+ * ```
+ */
+export function sourceOf(path: string, p: PreviewParameters): ParameterSource {
+  return { from: `${p.statistics} statistics`, data: path };
 }
