@@ -23,7 +23,9 @@ import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_
 import { REMOTE_ENV } from "../lib/tiles/remote.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
-import { describePreviews } from "../lib/preview/report.ts";
+import { describeBuildPreviews, describePreviews } from "../lib/preview/report.ts";
+import { readPcaBasis, readRgbStretch } from "../lib/preview/parameter_files.ts";
+import type { BuildPreviewRequest } from "../lib/preview/in_build.ts";
 import { parseShardFlag, parseTasks } from "../lib/cluster/shard_flag.ts";
 import { assertNoSliceRunning } from "../lib/cluster/slice_lock.ts";
 import { checkSliceFlags, runFinalise, runSlice } from "../lib/cli/sliced_build.ts";
@@ -61,11 +63,20 @@ Options:
   --finalize          after every slice ran: check every planned shard is built (else exit 1
                       naming the missing shards and the slices to run again), then finish
                       the stores (statistics, attributes), byte-identical to a plain build
-  --rgb               then write the RGB preview of each finished store (as deno task stats)
-  --pca               then write the PCA preview of each finished store (as deno task pca)
+  --rgb               draw the RGB preview (bands 0,1,2) in the same pass: each shard is
+                      coloured while it is assembled, the stretch chosen beforehand by a
+                      pre-pass over the input tiles (every 64th zone row), no shard read back
+  --pca               draw the PCA preview in the same pass (basis from the same pre-pass)
+  --rgb-stretch FILE  draw the RGB preview with this stretch (implies --rgb; written by
+                      deno task stats --dry-run --save FILE or a notebook; docs/format.md)
+  --pca-basis FILE    draw the PCA preview with this basis (implies --pca; from
+                      deno task pca --dry-run --save FILE or a notebook)
   --json              print the result as JSON
   -h, --help          this help
 
+Previews: a --resume continues with the stretch and basis its first run recorded; a build
+resumed from shards written without previews, a --repair or a finished store gets them from the
+preview pass after the build (as deno task stats / pca: every shard is read back).
 Tiles with defect scale values (inf, FLT_MAX, ≤ 0, absurd) are used, those pixels stored as no
 data, and listed as warnings (attribute bad_scale_pixels).
 An existing store is never replaced silently: without --resume, --repair or --overwrite the
@@ -98,9 +109,22 @@ await runTask("build", async () => {
       finalize: { type: "boolean" },
       rgb: { type: "boolean" },
       pca: { type: "boolean" },
+      "rgb-stretch": { type: "string" },
+      "pca-basis": { type: "string" },
     },
     positionals: ["[BASE]"],
   });
+  // Read and checked before anything is built: a bad file stops here, naming it (exit 2).
+  const givenRgb = values["rgb-stretch"] ? await readRgbStretch(values["rgb-stretch"]) : undefined;
+  const givenPca = values["pca-basis"] ? await readPcaBasis(values["pca-basis"]) : undefined;
+  if (givenRgb) values.rgb = true;
+  if (givenPca) values.pca = true;
+  const previewRequest: BuildPreviewRequest | undefined = values.rgb || values.pca
+    ? {
+      rgb: values.rgb ? { given: givenRgb } : undefined,
+      pca: values.pca ? { given: givenPca?.basis } : undefined,
+    }
+    : undefined;
   const { zones, years, workers, json: quiet } = parseSelection(values);
   // Read by every write, in this thread and in the workers (lib/fs_atomic.ts).
   if (values["no-fsync"]) Deno.env.set("TZ_FSYNC", "0");
@@ -186,6 +210,7 @@ await runTask("build", async () => {
         compress,
         bands,
         slice,
+        previews: previewRequest,
         signal: stop.signal,
         onPlanned: (todo, total) => {
           progressOf.set(name, { done: total - todo, total });
@@ -218,8 +243,21 @@ await runTask("build", async () => {
             `${(r.bytesWritten / 2 ** 20).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s — ${state}`,
         );
       }
-      if ((values.rgb || values.pca) && r.complete) {
-        const request = { rgb: values.rgb ? {} : undefined, pca: values.pca };
+      if (r.previews && r.previews.source !== "none" && !quiet) {
+        describeBuildPreviews(r).forEach((line) => console.log(line));
+      }
+      const pending = r.previews?.pending ?? [];
+      if (pending.length && r.complete) {
+        const request = {
+          rgb: pending.includes("rgb") ? { given: givenRgb } : undefined,
+          pca: pending.includes("pca_rgb") ? { given: givenPca?.basis } : undefined,
+        };
+        if (!quiet) {
+          console.log(
+            `  ${r.store}: ${pending.join(", ")} by the preview pass (reads the shards back: ` +
+              "the build could not draw them in its pass)",
+          );
+        }
         try {
           const p = await writePreviews(r.path, request, {
             workers,
@@ -234,9 +272,10 @@ await runTask("build", async () => {
           previewErrors.push({ store: r.store, message: e.message });
           if (!quiet) console.log(`  ${r.store}: previews FAILED: ${e.message}`);
         }
-      } else if ((values.rgb || values.pca) && !quiet) {
-        console.log(`  ${r.store}: no previews (the store is not complete)`);
+      } else if ((values.rgb || values.pca) && !r.complete && !quiet) {
+        console.log(`  ${r.store}: no previews yet (the store is not complete)`);
       }
+      if (r.complete && (r.previews?.pending.length ?? 0) === 0) previewed.add(r.store);
     }
   } catch (e) {
     if (!stop.received) throw e;

@@ -4,6 +4,9 @@ import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/sele
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
+import { TesseraError } from "../lib/errors.ts";
+import { pcaBasisJson, readPcaBasis } from "../lib/preview/parameter_files.ts";
+import { choosePreviewParametersOf, sourceOf } from "../lib/preview/parameters.ts";
 
 const USAGE = `
 deno task pca [STORE...] [options]
@@ -20,6 +23,11 @@ Options:
 ${SELECTION_HELP.zones}
 ${SELECTION_HELP.year}
 ${SELECTION_HELP.workers}
+  --pca-basis FILE    colour with this basis instead of choosing one: re-colours a store
+                      exactly as a build given the same file does
+  --dry-run           choose the basis and print it; write nothing to the store
+  --save FILE         write the chosen basis to FILE (JSON, docs/format.md), for
+                      deno task build --pca-basis FILE; one store only
   --png DIR           also write DIR/{store}_pca_rgb.png (the coarsest overview level)
 ${SELECTION_HELP.json}
   -h, --help          this help
@@ -35,6 +43,9 @@ await runTask("pca", async () => {
     options: {
       ...SELECTION_FLAGS,
       png: { type: "string" },
+      "pca-basis": { type: "string" },
+      "dry-run": { type: "boolean" },
+      save: { type: "string" },
     },
     positionals: ["[STORE...]"],
   });
@@ -43,11 +54,52 @@ await runTask("pca", async () => {
   if (values.png) await checkOutputDir(values.png, "--png");
   const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
   const stores = await selectStores(args, { zones, year });
-  const { results, failed } = await previewStores(stores, { pca: true }, {
+  const given = values["pca-basis"] ? await readPcaBasis(values["pca-basis"]) : undefined;
+  const request = { pca: { given: given?.basis } };
+  if (values.save && stores.length !== 1) {
+    throw new TesseraError(
+      "BadArgument",
+      `--save FILE takes one store, ${stores.length} match: name one STORE or one --zones`,
+    );
+  }
+  if (values["dry-run"]) {
+    const chosen = [];
+    for (const path of stores) {
+      const p = await choosePreviewParametersOf(path, request);
+      chosen.push({ store: path, statistics: p.statistics, pca: p.pca });
+      if (!quiet) {
+        const ev = p.pca!.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
+        console.log(
+          `  ${path}: PCA explained variance [${ev.join(", ")}] (from ${p.statistics} ` +
+            "statistics; nothing written)",
+        );
+      }
+      if (values.save) {
+        await Deno.writeTextFile(
+          values.save,
+          pcaBasisJson(p.pca!, p.pca!.mean.length, sourceOf(path, p)),
+        );
+        if (!quiet) console.log(`  saved ${values.save}`);
+      }
+    }
+    if (quiet) console.log(JSON.stringify({ dryRun: true, chosen }, null, 2));
+    return 0;
+  }
+  const { results, failed } = await previewStores(stores, request, {
     workers,
     png: values.png,
     quiet,
   });
+  if (values.save && results[0]?.pca) {
+    const r = results[0];
+    await Deno.writeTextFile(
+      values.save,
+      pcaBasisJson(r.pca!, r.pca!.mean.length, {
+        from: `${r.statistics} statistics`,
+        data: r.path,
+      }),
+    );
+  }
   if (quiet) console.log(JSON.stringify({ results, failed }, null, 2));
   return failed.length ? 1 : 0;
 });

@@ -4,6 +4,9 @@ import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/sele
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
 import { previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
+import { TesseraError } from "../lib/errors.ts";
+import { readRgbStretch, rgbStretchJson } from "../lib/preview/parameter_files.ts";
+import { choosePreviewParametersOf, sourceOf } from "../lib/preview/parameters.ts";
 
 const USAGE = `
 deno task stats [STORE...] [options]
@@ -19,6 +22,11 @@ Options:
 ${SELECTION_HELP.zones}
 ${SELECTION_HELP.year}
 ${SELECTION_HELP.workers}
+  --rgb-stretch FILE  colour with this stretch (and its bands) instead of choosing one:
+                      re-colours a store exactly as a build given the same file does
+  --dry-run           choose the stretch and print it; write nothing to the store
+  --save FILE         write the chosen stretch to FILE (JSON, docs/format.md), for
+                      deno task build --rgb-stretch FILE; one store only
   --png DIR           also write DIR/{store}_rgb.png (the coarsest overview level)
 ${SELECTION_HELP.json}
   -h, --help          this help
@@ -35,20 +43,67 @@ await runTask("stats", async () => {
       bands: { type: "string" },
       ...SELECTION_FLAGS,
       png: { type: "string" },
+      "rgb-stretch": { type: "string" },
+      "dry-run": { type: "boolean" },
+      save: { type: "string" },
     },
     positionals: ["[STORE...]"],
   });
   const { zones, years, workers, json: quiet } = parseSelection(values);
   const year = years?.[0];
-  const bands = parseIntList(values.bands, "bands", 0, 65535) ?? [0, 1, 2];
+  const given = values["rgb-stretch"] ? await readRgbStretch(values["rgb-stretch"]) : undefined;
+  const listed = parseIntList(values.bands, "bands", 0, 65535);
+  if (given && listed && listed.join() !== given.bands.join()) {
+    throw new TesseraError(
+      "BadArgument",
+      `--bands ${listed.join(",")} differs from the bands of --rgb-stretch ` +
+        `${values["rgb-stretch"]} (${given.bands.join(",")}): give one of them`,
+    );
+  }
+  const bands = given?.bands ?? listed ?? [0, 1, 2];
   if (values.png) await checkOutputDir(values.png, "--png");
   const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
   const stores = await selectStores(args, { zones, year });
-  const { results, failed } = await previewStores(stores, { rgb: { bands } }, {
+  const request = { rgb: { bands, given } };
+  if (values["dry-run"] || values.save) {
+    if (values.save && stores.length !== 1) {
+      throw new TesseraError(
+        "BadArgument",
+        `--save FILE takes one store, ${stores.length} match: name one STORE or one --zones`,
+      );
+    }
+  }
+  if (values["dry-run"]) {
+    const chosen = [];
+    for (const path of stores) {
+      const p = await choosePreviewParametersOf(path, request);
+      chosen.push({ store: path, statistics: p.statistics, rgb: p.rgb });
+      if (!quiet) {
+        console.log(
+          `  ${path}: RGB bands ${p.rgb!.bands.join(",")} stretch min=[${p.rgb!.stretch.min}] ` +
+            `max=[${p.rgb!.stretch.max}] (from ${p.statistics} statistics; nothing written)`,
+        );
+      }
+      if (values.save) {
+        await Deno.writeTextFile(values.save, rgbStretchJson(p.rgb!, sourceOf(path, p)));
+        if (!quiet) console.log(`  saved ${values.save}`);
+      }
+    }
+    if (quiet) console.log(JSON.stringify({ dryRun: true, chosen }, null, 2));
+    return 0;
+  }
+  const { results, failed } = await previewStores(stores, request, {
     workers,
     png: values.png,
     quiet,
   });
+  if (values.save && results[0]?.rgb) {
+    const r = results[0];
+    await Deno.writeTextFile(
+      values.save,
+      rgbStretchJson(r.rgb!, { from: `${r.statistics} statistics`, data: r.path }),
+    );
+  }
   if (quiet) console.log(JSON.stringify({ results, failed }, null, 2));
   return failed.length ? 1 : 0;
 });

@@ -15,8 +15,8 @@ import type { TileFailure } from "./assemble.ts";
 import { zoneBandCount } from "../tiles/band_count.ts";
 import { acquireStoreLock } from "../store/lock.ts";
 import { type ShardPlan, shardSlice } from "../plan/shard_plan.ts";
-import { withBands } from "../plan/build_plan.ts";
-import { type ShardDone, type ShardWriterInit, shardWriterInit } from "./shard_writer.ts";
+import { type BuildPlan, withBands } from "../plan/build_plan.ts";
+import { type ShardDone, shardWriterInit } from "./shard_writer.ts";
 import { mergeStats } from "./stats.ts";
 import { type StoreInfo, storeInfo, type StoreOptions } from "./store_info.ts";
 import type { ZonePlan } from "../plan/zone_plan.ts";
@@ -29,6 +29,21 @@ import { decodeStats, emptyStats, writeStatsGroup } from "../store/stats_codec.t
 import { collectTileWarnings, type TileWarning } from "./tile_warnings.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { prepareStore, storeMode } from "./existing_store.ts";
+import { storeArrays } from "../store/arrays.ts";
+import { withoutPreviews, withPreviews } from "../store/previews.ts";
+import type { PreviewName } from "../store/previews.ts";
+import {
+  type BuildPreviewParams,
+  type BuildPreviewRequest,
+  chooseBuildPreviews,
+  type ChosenPreviews,
+  claimPreviewsRecord,
+  finishBuildPreviews,
+  previewNames,
+  readPreviewsRecord,
+  shardPreviewInit,
+} from "../preview/in_build.ts";
+import type { BuildWorkerInit } from "./shard_worker.ts";
 
 // What a build does with a store that exists (refuse, resume, repair, overwrite).
 export {
@@ -62,6 +77,14 @@ export interface BuildOptions extends StoreOptions {
   bands?: number;
   /** Build only slice k of n of the shard list (scale-out, SPEC §11); skips finalisation. */
   slice?: { k: number; n: number };
+  /**
+   * Previews to draw in the build's single pass (each shard coloured while it is assembled),
+   * with their parameters when given (`--rgb-stretch`, `--pca-basis`), else chosen by a
+   * pre-pass over the input tiles. Where that cannot be done (a resumed build whose earlier
+   * shards were written without previews, a repair, a finished store) they are listed in
+   * `previews.pending` for the caller to write with the preview pass.
+   */
+  previews?: BuildPreviewRequest;
   onPlanned?: (shardsToBuild: number, shardsTotal: number) => void;
   onShard?: (done: ShardDone) => void;
   signal?: AbortSignal;
@@ -97,6 +120,24 @@ export interface ZoneBuildResult {
   complete: boolean;
   bytesWritten: number;
   seconds: number;
+  /** The previews drawn in this build's pass, and those left to the preview pass. */
+  previews?: ZonePreviewsResult;
+}
+
+/** What a build did about its previews. */
+export interface ZonePreviewsResult {
+  /** Previews coloured shard by shard in the build, with their parameters. */
+  params: BuildPreviewParams;
+  /** Where the parameters came from. */
+  source: "pre-pass" | "given" | "recorded" | "none";
+  /** The pre-pass over the input, when it ran. */
+  sample?: ChosenPreviews["sample"];
+  /** Seconds spent choosing the parameters. */
+  chooseSeconds: number;
+  /** Requested previews this build could not draw in its pass (write them with writePreviews). */
+  pending: PreviewName[];
+  /** Preview bytes written when the store was finished (overview levels). */
+  finishBytes: number;
 }
 
 /** A tile whose scales file holds defect values, and how many pixels of the zone were affected. */
@@ -134,23 +175,40 @@ export async function buildZone(planned: ZonePlan, opts: BuildOptions): Promise<
     const alreadyComplete = state === "complete";
     const repair = opts.repair === true;
     const store = new FsStore(path);
-    // A finished store (and any preview passes run on it since) is left exactly as it is.
-    if (!alreadyComplete) {
-      await store.sweepTemps();
-      await initZoneStore(store, info, await laterAttributes(store, info));
-    }
 
     const all = plan.shards;
     const mine = opts.slice ? shardSlice(all, opts.slice.k, opts.slice.n) : all;
     const todo: ShardPlan[] = [];
+    let marked = 0;
     for (const job of alreadyComplete ? [] : mine) {
       const done = await store.has(markerKey(job.row, job.col));
       const failed = await store.has(failuresKey(job.row, job.col));
+      if (done) marked++;
       if (repair || !done || failed) todo.push(job);
     }
+    const recorded = alreadyComplete || repair ? undefined : await readPreviewsRecord(store);
+    // A finished store (and any preview passes run on it since) is left exactly as it is.
+    if (!alreadyComplete) {
+      await store.sweepTemps();
+      let later = await laterAttributes(store, info);
+      // Previews being redrawn in this pass are not complete until it finishes.
+      if (recorded) later = withoutPreviews(later, previewNames(recorded));
+      await initZoneStore(store, info, later);
+    }
+    const previews = await planPreviews(store, plan, info, opts, {
+      recorded,
+      fresh: !alreadyComplete && !repair && marked === 0,
+    });
     opts.onPlanned?.(todo.length, mine.length);
+    const init: BuildWorkerInit = {
+      ...shardWriterInit(plan, info, opts.base, path),
+      compare: repair,
+    };
+    if (previews?.source !== "none" && previews) {
+      init.previews = shardPreviewInit(path, plan.geobox, bands, previews.params);
+    }
     const { shardErrors, bytesWritten, repaired } = await runPool(
-      { ...shardWriterInit(plan, info, opts.base, path), compare: repair },
+      init,
       todo,
       Math.max(1, Math.min(opts.workers ?? 2, todo.length || 1)),
       opts,
@@ -161,7 +219,8 @@ export async function buildZone(planned: ZonePlan, opts: BuildOptions): Promise<
     const tileWarnings = await collectTileWarnings(store, mine, plan.tiles, opts.base);
     let complete = alreadyComplete;
     if (shardErrors.length === 0 && !opts.slice && !alreadyComplete) {
-      await finalise(store, info, all, failures, badScales);
+      const finished = await finalise(store, info, all, failures, badScales, opts.signal);
+      if (previews) previews.finishBytes = finished.previewBytes;
       complete = true;
     }
     return {
@@ -184,9 +243,103 @@ export async function buildZone(planned: ZonePlan, opts: BuildOptions): Promise<
       complete,
       bytesWritten,
       seconds: (performance.now() - t0) / 1000,
+      ...(previews ? { previews } : {}),
     };
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Decides how this build draws its previews: with the parameters an earlier, interrupted run
+ * recorded (a resume continues exactly what it started), or — on a fresh store — with the
+ * given or pre-pass-chosen ones, recorded before any shard is written. Anything requested
+ * that cannot be drawn in the pass is left pending for the preview pass.
+ */
+async function planPreviews(
+  store: FsStore,
+  plan: BuildPlan,
+  info: StoreInfo,
+  opts: BuildOptions,
+  state: { recorded?: BuildPreviewParams; fresh: boolean },
+): Promise<ZonePreviewsResult | undefined> {
+  const req = opts.previews;
+  const wanted: PreviewName[] = [
+    ...(req?.rgb ? ["rgb" as const] : []),
+    ...(req?.pca ? ["pca_rgb" as const] : []),
+  ];
+  const base = { chooseSeconds: 0, finishBytes: 0 };
+  if (state.recorded) {
+    checkRecorded(store.root, state.recorded, req);
+    const drawn = previewNames(state.recorded);
+    return {
+      ...base,
+      params: state.recorded,
+      source: "recorded",
+      pending: wanted.filter((n) => !drawn.includes(n)),
+    };
+  }
+  if (!req || wanted.length === 0) return undefined;
+  if (!state.fresh) return { ...base, params: {}, source: "none", pending: wanted };
+  checkGivenFits(req, plan.bands, store.root);
+  const chosen = await chooseBuildPreviews(opts.base, plan, req, info.maxValidScale, opts.signal);
+  const params = await claimPreviewsRecord(store, chosen.params);
+  const given = (!req.rgb || req.rgb.given) && (!req.pca || req.pca.given);
+  return {
+    ...base,
+    params,
+    source: given ? "given" : "pre-pass",
+    sample: chosen.sample,
+    chooseSeconds: chosen.seconds,
+    pending: [],
+  };
+}
+
+/** Refuses given parameters that differ from those an unfinished build recorded. */
+function checkRecorded(
+  path: string,
+  recorded: BuildPreviewParams,
+  req: BuildPreviewRequest | undefined,
+): void {
+  const differs = (what: string, flag: string) =>
+    new TesseraError(
+      "BadArgument",
+      `this unfinished build draws its ${what} with the parameters it recorded when it started ` +
+        `(_build/previews.json), and ${flag} asks for others: continue without ${flag}, or ` +
+        "start again with --overwrite",
+      path,
+    );
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (recorded.rgb && req?.rgb?.given && !same(req.rgb.given, recorded.rgb)) {
+    throw differs("RGB preview", "--rgb-stretch");
+  }
+  if (recorded.rgb && req?.rgb?.bands && !same([...req.rgb.bands], recorded.rgb.bands)) {
+    throw differs("RGB preview", "--bands");
+  }
+  if (recorded.pca && req?.pca?.given && !same(req.pca.given, recorded.pca)) {
+    throw differs("PCA preview", "--pca-basis");
+  }
+}
+
+/** Refuses a given stretch or basis that does not fit the zone's band count. */
+function checkGivenFits(req: BuildPreviewRequest, bands: number, path: string): void {
+  const rgb = req.rgb?.given;
+  const bad = rgb?.bands.find((b) => b >= bands);
+  if (bad !== undefined) {
+    throw new TesseraError(
+      "BadArgument",
+      `the RGB stretch (--rgb-stretch) shows band ${bad}; the store has ${bands} bands`,
+      path,
+    );
+  }
+  const pca = req.pca?.given;
+  if (pca && pca.mean.length !== bands) {
+    throw new TesseraError(
+      "BadArgument",
+      `the PCA basis (--pca-basis) is of ${pca.mean.length}-band vectors; the store has ` +
+        `${bands} bands`,
+      path,
+    );
   }
 }
 
@@ -196,7 +349,7 @@ export async function buildZone(planned: ZonePlan, opts: BuildOptions): Promise<
  * reason is thrown.
  */
 export async function runPool(
-  init: ShardWriterInit,
+  init: BuildWorkerInit,
   jobs: ShardPlan[],
   n: number,
   opts: BuildOptions,
@@ -287,14 +440,19 @@ export async function laterAttributes(
   return attributesAddedLater(attrs ?? {}, info);
 }
 
-/** Merges statistics in shard order, writes them and the final attributes, drops markers. */
+/**
+ * Merges statistics in shard order, writes them, finishes the previews drawn in the build's
+ * pass (their recorded parameters, lib/preview/in_build.ts), writes the final attributes (the
+ * previews' done flags among them) and drops the markers.
+ */
 export async function finalise(
   store: FsStore,
   info: StoreInfo,
   jobs: readonly ShardPlan[],
   failures: TileFailure[],
   badScales: BadScaleWarning[],
-) {
+  signal?: AbortSignal,
+): Promise<{ previewBytes: number }> {
   let st = emptyStats(info.bands);
   for (const job of jobs) {
     const bytes = await store.get(markerKey(job.row, job.col));
@@ -309,8 +467,23 @@ export async function finalise(
     failedTiles: [...new Set(failures.map((f) => f.tile))].sort(),
     badScalePixels: Object.fromEntries(badScales.map((w) => [w.tile, w.pixels])),
   };
-  await writeGroup(store, zoneGroupAttributes(info, outcome, await laterAttributes(store, info)));
+  let attrs = zoneGroupAttributes(info, outcome, await laterAttributes(store, info));
+  let previewBytes = 0;
+  const drawn = await readPreviewsRecord(store);
+  if (drawn) {
+    const arrays = storeArrays(info);
+    const done = await finishBuildPreviews(store, info.geobox, drawn, {
+      bands: info.bands,
+      maxValidScale: info.maxValidScale,
+      embeddings: arrays.embeddings,
+      scales: arrays.scales,
+    }, signal);
+    attrs = withPreviews(attrs, done.attributes, done.levels);
+    previewBytes = done.bytesWritten;
+  }
+  await writeGroup(store, attrs);
   if (failures.length === 0) {
     await Deno.remove(join(store.root, BUILD_DIR), { recursive: true }).catch(() => {});
   }
+  return { previewBytes };
 }

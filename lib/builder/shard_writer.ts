@@ -74,16 +74,27 @@ export interface ShardDone {
   rewritten: boolean;
 }
 
+/**
+ * Work a caller adds to each shard while the writer holds it assembled: `beforeMarker` runs
+ * after the shard's data is written and before its completion marker (so a shard with a
+ * marker has that work done too). The build's previews colour the shard here.
+ */
+export interface ShardWriterHooks {
+  beforeMarker?(buf: ShardBuffer, job: ShardPlan): Promise<void>;
+}
+
 /** A shard builder bound to one store and zone. */
 export class ShardWriter {
   #init: ShardWriterInit;
   #store: FsStore;
   #buf?: ShardBuffer;
   #staging = new Uint8Array(STAGING_BYTES);
+  #hooks: ShardWriterHooks;
 
-  constructor(init: ShardWriterInit) {
+  constructor(init: ShardWriterInit, hooks: ShardWriterHooks = {}) {
     this.#init = init;
     this.#store = new FsStore(init.storeRoot);
+    this.#hooks = hooks;
   }
 
   /** Builds, encodes and writes shard `job` (one of the plan's shards). */
@@ -171,6 +182,7 @@ export class ShardWriter {
     } else {
       await this.#store.delete(failuresKey(job.row, job.col));
     }
+    await this.#hooks.beforeMarker?.(buf, job);
     await this.#store.set(markerKey(job.row, job.col), encodeStats(st));
     return {
       row: job.row,

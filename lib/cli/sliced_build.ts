@@ -11,6 +11,10 @@ import { buildSlice, type SliceBuildResult } from "../builder/slices.ts";
 import { describeMissing, finaliseBuild, type FinaliseResult } from "../builder/finalise.ts";
 import { type PreviewResult, writePreviews } from "../preview/preview_pass.ts";
 import { describePreviews } from "../preview/report.ts";
+import { chooseBuildPreviews } from "../preview/in_build.ts";
+import { withBands } from "../plan/build_plan.ts";
+import { zoneBandCount } from "../tiles/band_count.ts";
+import { DEFAULT_MAX_VALID_SCALE } from "../store/pixel_state.ts";
 import { shellWord, slurmFiles } from "../cluster/files.ts";
 import type { SliceSpec } from "../cluster/shard_flag.ts";
 import { onInterrupt, SIGNAL_EXIT } from "./interrupt.ts";
@@ -216,7 +220,22 @@ export async function runFinalise(run: SlicedBuildRun, tasks?: number): Promise<
     for (const s of result.stores) {
       if ((!run.rgb && !run.pca) || (s.state !== "finalised" && s.state !== "complete")) continue;
       try {
-        const p = await writePreviews(s.path, { rgb: run.rgb ? {} : undefined, pca: run.pca }, {
+        // The parameters a one-machine build would draw with (the pre-pass over the input
+        // tiles, deterministic), so the finalised store equals it byte for byte.
+        const plan = run.plans.find((p) => p.zone === s.zone && p.year === s.year)!;
+        const bands = await zoneBandCount(run.base, plan, { bands: run.bands });
+        const { params } = await chooseBuildPreviews(
+          run.base,
+          withBands(plan, bands),
+          { rgb: run.rgb ? {} : undefined, pca: run.pca ? {} : undefined },
+          DEFAULT_MAX_VALID_SCALE,
+          stop.signal,
+        );
+        const request = {
+          rgb: run.rgb ? { given: params.rgb } : undefined,
+          pca: run.pca ? { given: params.pca } : undefined,
+        };
+        const p = await writePreviews(s.path, request, {
           workers: run.workers,
           signal: stop.signal,
           progress: (l, n) => progress(l, n, { quiet }),

@@ -34,7 +34,10 @@ export interface PreviewLevels {
  * previewLevels(info, ["rgb"]).levels.rgb.length; // 1 + number of overviews
  * ```
  */
-export function previewLevels(info: PreviewStoreInfo, names: PreviewName[]): PreviewLevels {
+export function previewLevels(
+  info: Pick<PreviewStoreInfo, "height" | "width" | "transform">,
+  names: PreviewName[],
+): PreviewLevels {
   const levels = Object.fromEntries(
     names.map((n) => [n, pyramidLevels(n, info.height, info.width, info.transform)]),
   ) as Record<PreviewName, LevelInfo[]>;
@@ -125,15 +128,7 @@ export async function writeOverviews(
     const jobs: PreviewJob[] = [];
     for (const name of p.names) {
       if (k >= p.levels[name].length) continue;
-      if (k === 1) {
-        await store.set(
-          `${name}_overviews/zarr.json`,
-          jsonBytes(groupMetadata({
-            description:
-              `2× overview levels of ${name} (alpha-aware mean); see the root multiscales`,
-          })),
-        );
-      }
+      if (k === 1) await writeOverviewsGroup(store, name);
       const src = p.refs.get(p.levels[name][k - 1].path)!;
       const dst = p.refs.get(p.levels[name][k].path)!;
       await store.set(`${dst.path}/zarr.json`, jsonBytes(dst.meta));
@@ -147,6 +142,23 @@ export async function writeOverviews(
     }
     written.record(jobs, await runner.run(`overview ${k}`, jobs));
   }
+}
+
+/**
+ * Writes the group document of preview `name`'s overview levels.
+ *
+ * @example
+ * ```ts
+ * await writeOverviewsGroup(store, "rgb"); // rgb_overviews/zarr.json
+ * ```
+ */
+export async function writeOverviewsGroup(store: FsStore, name: PreviewName): Promise<void> {
+  await store.set(
+    `${name}_overviews/zarr.json`,
+    jsonBytes(groupMetadata({
+      description: `2× overview levels of ${name} (alpha-aware mean); see the root multiscales`,
+    })),
+  );
 }
 
 function chunk(meta: ArrayMetadata): number[] {

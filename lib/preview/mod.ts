@@ -1,7 +1,9 @@
 /**
- * Previews of zone stores (SPEC §6): the RGB band stretch and the PCA colouring, chosen from
- * the build-time statistics, written as uint8 RGBA arrays with 2× overview pyramids and
- * `multiscales`; PNG export. Import as `@tessera/zones/preview`.
+ * Previews of zone stores (SPEC §6): the RGB band stretch and the PCA colouring — chosen from
+ * the input tiles before a build (`sampleZoneInput`, the pre-pass the build runs), or from a
+ * store's build-time statistics — written as uint8 RGBA arrays with 2× overview pyramids and
+ * `multiscales`; parameter files (`--rgb-stretch`, `--pca-basis`); PNG export. Import as
+ * `@tessera/zones/preview`.
  *
  * ```ts
  * import { writePreviews } from "./lib/preview/mod.ts";
@@ -24,3 +26,25 @@ export { pcaFromAttributes } from "./pca_pass.ts";
 export { type LevelInfo, pyramidLevels } from "./overviews.ts";
 export { encodePng, readPreviewLevel, writePreviewPng } from "./png.ts";
 export { findStores } from "./stores.ts";
+export {
+  INPUT_ROW_STEP_PX,
+  type InputSample,
+  type InputSampleOptions,
+  sampleZoneInput,
+} from "./input_sample.ts";
+export {
+  checkPcaFits,
+  checkRgbFits,
+  type ParameterSource,
+  parsePcaBasis,
+  parseRgbStretch,
+  pcaBasisJson,
+  readPcaBasis,
+  readRgbStretch,
+  rgbStretchJson,
+} from "./parameter_files.ts";
+export {
+  type BuildPreviewParams,
+  type BuildPreviewRequest,
+  chooseBuildPreviews,
+} from "./in_build.ts";

@@ -10,18 +10,28 @@ import { chooseRgb, DEFAULT_RGB_BANDS } from "./rgb_pass.ts";
 import { mergeShardSamples, type PreviewStatistics, readBuildStatistics } from "./statistics.ts";
 import type { PreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
+import { TesseraError } from "../errors.ts";
+import { listArrayShards } from "../store/shard_files.ts";
+import type { ParameterSource } from "./parameter_files.ts";
+import { PhaseRunner } from "./phase_runner.ts";
+import type { JobContext } from "./shard_jobs.ts";
+import { readPreviewStoreInfo } from "./store_info.ts";
 
 /** Which previews to write. */
 export interface PreviewRequest {
-  /** Write the RGB preview of these bands (default 0, 1, 2). */
-  rgb?: { bands?: readonly number[] };
-  /** Write the PCA preview. */
-  pca?: boolean;
+  /**
+   * Write the RGB preview of these bands (default 0, 1, 2), with the stretch `given` (a saved
+   * stretch file, parameter_files.ts) instead of one chosen from the statistics.
+   */
+  rgb?: { bands?: readonly number[]; given?: RgbParams };
+  /** Write the PCA preview; with `given`, of that basis instead of one from the statistics. */
+  pca?: boolean | { given?: PcaBasis };
 }
 
 /** What the previews are drawn with, and where the statistics came from. */
 export interface PreviewParameters {
-  statistics: PreviewStatistics["source"];
+  /** "given": every parameter was handed over, no statistics were read. */
+  statistics: PreviewStatistics["source"] | "given";
   rgb?: RgbParams;
   pca?: PcaBasis;
 }
@@ -42,6 +52,28 @@ export async function choosePreviewParameters(
   run: RunPhase,
 ): Promise<PreviewParameters> {
   const { path, bands, maxValidScale } = info;
+  const givenPca = typeof request.pca === "object" ? request.pca.given : undefined;
+  const givenRgb = request.rgb?.given;
+  if (givenRgb) {
+    const out = givenRgb.bands.find((b) => b >= bands);
+    if (out !== undefined) {
+      throw new TesseraError(
+        "BadArgument",
+        `the given RGB stretch shows band ${out}; the store has ${bands} bands`,
+        path,
+      );
+    }
+  }
+  if (givenPca && givenPca.mean.length !== bands) {
+    throw new TesseraError(
+      "BadArgument",
+      `the given PCA basis is of ${givenPca.mean.length}-band vectors; the store has ${bands} bands`,
+      path,
+    );
+  }
+  if ((!request.rgb || givenRgb) && (!request.pca || givenPca)) {
+    return { statistics: "given", rgb: givenRgb, pca: givenPca };
+  }
   let stats: PreviewStatistics;
   const built = await readBuildStatistics(path, info.attributes, bands, maxValidScale);
   if (built) {
@@ -55,7 +87,47 @@ export async function choosePreviewParameters(
   }
   return {
     statistics: stats.source,
-    rgb: request.rgb ? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS) : undefined,
-    pca: request.pca ? pcaBasis(stats.input, path) : undefined,
+    rgb: request.rgb
+      ? givenRgb ?? chooseRgb(stats.input, request.rgb.bands ?? DEFAULT_RGB_BANDS)
+      : undefined,
+    pca: request.pca ? givenPca ?? pcaBasis(stats.input, path) : undefined,
   };
+}
+
+/**
+ * The parameters `request` would draw the store at `path` with, without writing anything
+ * (`stats`/`pca --dry-run`): its build-time statistics, else a lattice sample of its shards.
+ *
+ * @example
+ * ```ts
+ * const { pca } = await choosePreviewParametersOf("out/utm30_2024.zarr", { pca: true });
+ * ```
+ */
+export async function choosePreviewParametersOf(
+  path: string,
+  request: PreviewRequest,
+): Promise<PreviewParameters> {
+  const info = await readPreviewStoreInfo(path);
+  const shards = await listArrayShards(path, "scales");
+  const ctx: JobContext = {
+    storePath: path,
+    bands: info.bands,
+    maxValidScale: info.maxValidScale,
+    embeddings: info.embeddings,
+    scales: info.scales,
+  };
+  using runner = new PhaseRunner(ctx, 1);
+  return await choosePreviewParameters(info, shards, request, runner.run);
+}
+
+/**
+ * Where parameters chosen for the store at `path` came from, for a parameter file.
+ *
+ * @example
+ * ```ts
+ * sourceOf("out/utm30_2024.zarr", params); // { from: "build statistics", data: "out/…" }
+ * ```
+ */
+export function sourceOf(path: string, p: PreviewParameters): ParameterSource {
+  return { from: `${p.statistics} statistics`, data: path };
 }

@@ -18,12 +18,15 @@ import { listArrayShards } from "../store/shard_files.ts";
 import { FsStore } from "../zarr/fs_store.ts";
 import { previewLevels, writeLevel0, writeOverviews, WrittenShards } from "./levels.ts";
 import type { LevelInfo, PreviewName } from "./overviews.ts";
-import { choosePreviewParameters, type PreviewRequest } from "./parameters.ts";
+import {
+  choosePreviewParameters,
+  type PreviewParameters,
+  type PreviewRequest,
+} from "./parameters.ts";
 import type { PcaBasis } from "./pca.ts";
 import { PhaseRunner } from "./phase_runner.ts";
 import { publishPreviews, withdrawPreviews } from "./publish.ts";
 import type { JobContext } from "./shard_jobs.ts";
-import type { PreviewStatistics } from "./statistics.ts";
 import { readPreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
 
@@ -42,8 +45,8 @@ export interface PreviewOptions {
 export interface PreviewResult {
   store: string;
   path: string;
-  /** Where the stretch and basis came from. */
-  statistics: PreviewStatistics["source"];
+  /** Where the stretch and basis came from ("given": handed over, no statistics read). */
+  statistics: PreviewParameters["statistics"];
   rgb?: RgbParams & { levels: LevelInfo[] };
   pca?: PcaBasis & { levels: LevelInfo[] };
   /** Full-resolution shards coloured (shards with any valid pixel). */

@@ -14,6 +14,7 @@ import type { PcaBasis } from "./pca.ts";
 import { pcaAttributes } from "./pca_pass.ts";
 import { rgbAttributes } from "./rgb_pass.ts";
 import type { RgbParams } from "./stretch.ts";
+import { forgetBuildPreviews } from "./in_build.ts";
 
 /**
  * Removes previews `names` from the store: their attributes and flags, then their arrays and
@@ -37,6 +38,7 @@ export async function withdrawPreviews(
     }
   }
   await store.sweepTemps();
+  await forgetBuildPreviews(store, names);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { writePreviewPng } from "./png.ts";
 import type { PreviewResult } from "./preview_pass.ts";
+import type { ZoneBuildResult } from "../builder/build_zone.ts";
 
 const f3 = (xs: readonly number[]) => `[${xs.map((x) => x.toFixed(3)).join(", ")}]`;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -21,6 +22,8 @@ export function describePreviews(r: PreviewResult): string[] {
   const lines: string[] = [];
   const from = r.statistics === "build"
     ? "build-time statistics"
+    : r.statistics === "given"
+    ? "the given parameters"
     : "a lattice sample of the shards";
   if (r.rgb) {
     lines.push(
@@ -44,6 +47,44 @@ export function describePreviews(r: PreviewResult): string[] {
       } s, ` +
       `overviews ${r.seconds.overviews.toFixed(1)} s)`,
   );
+  return lines;
+}
+
+/**
+ * Lines describing the previews a build drew in its own pass: parameters, where they came
+ * from (pre-pass, given files, an earlier run's record) and what the pre-pass read.
+ *
+ * @example
+ * ```ts
+ * for (const line of describeBuildPreviews(result)) console.log(line);
+ * ```
+ */
+export function describeBuildPreviews(r: ZoneBuildResult): string[] {
+  const p = r.previews;
+  if (!p || p.source === "none") return [];
+  const s = p.sample;
+  const from = p.source === "pre-pass" && s
+    ? `pre-pass over the input: ${s.rows} zone rows (every ${s.rowStepPx}th), ${s.tileRows} ` +
+      `tile rows, ${(s.bytesRead / 2 ** 20).toFixed(1)} MiB in ${p.chooseSeconds.toFixed(2)} s`
+    : p.source === "given"
+    ? "the given files"
+    : p.source === "recorded"
+    ? "the parameters this build recorded when it started"
+    : "the given files and a pre-pass";
+  const lines: string[] = [];
+  if (p.params.rgb) {
+    lines.push(
+      `  ${r.store}: RGB bands ${p.params.rgb.bands.join(",")} stretch ` +
+        `min=${f3(p.params.rgb.stretch.min)} max=${f3(p.params.rgb.stretch.max)} (from ${from})`,
+    );
+  }
+  if (p.params.pca) {
+    const ev = p.params.pca.explainedVariance;
+    lines.push(
+      `  ${r.store}: PCA explained variance [${ev.map(pct).join(", ")}] (from ${from})`,
+    );
+  }
+  lines.push(`  ${r.store}: previews drawn in the build's pass (no shard read back)`);
   return lines;
 }
 

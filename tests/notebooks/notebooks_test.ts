@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { SAMPLE_DIR } from "../../lib/data_location.ts";
 import { sampleStores } from "../helpers/sample.ts";
 import { assertEquals } from "../assert.ts";
+import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { readPcaBasis } from "../../lib/preview/parameter_files.ts";
 import { ensureDenoKernel, executeNotebook, notebookAsModule, requireJupyter } from "./jupyter.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -66,6 +68,37 @@ for (const name of notebooks) {
         "showed output",
     );
     await Deno.remove(out, { recursive: true });
+  });
+}
+
+for (const name of ["band_distributions.ipynb", "pca_colourings.ipynb"]) {
+  Deno.test(`notebook ${name} runs from the input tiles alone (no store built)`, async () => {
+    await requireJupyter();
+    await ensureDenoKernel();
+    const dir = await Deno.makeTempDir({ prefix: "tz-notebook-input-" });
+    try {
+      const data = join(dir, "data");
+      await generateFixtures({ out: data, groups: ["greenwich"], tiles: 1, bands: 16 });
+      const params = join(dir, "params");
+      const r = await executeNotebook(join(NOTEBOOKS, name), join(dir, "out"), {
+        TESSERA_DATA: data,
+        PREVIEW_PARAMS_DIR: params,
+      });
+      if (!r.ok) {
+        throw new Error(
+          `${name} failed without stores:\n${r.errors.join("\n")}\n${r.log.slice(-4000)}`,
+        );
+      }
+      assertEquals(await Deno.stat(join(data, "zarr")).then(() => true, () => false), false);
+      if (name === "pca_colourings.ipynb") {
+        // The basis it saved is a valid file for build --pca-basis.
+        const files = [...Deno.readDirSync(params)].map((e) => e.name).sort();
+        assertEquals(files.join(), "utm30_pca_basis.json,utm30_rgb_stretch.json");
+        await readPcaBasis(join(params, "utm30_pca_basis.json"));
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 }
 
