@@ -19,7 +19,8 @@ import { planZones, storeName } from "../lib/plan/zone_plan.ts";
 import { summarisePlan } from "../lib/scan/scan.ts";
 import { listTiles } from "../lib/tiles/tile_list.ts";
 import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
-import { REMOTE_ENV } from "../lib/tiles/remote.ts";
+import { isUrl, REMOTE_ENV, remoteCounters } from "../lib/tiles/remote.ts";
+import { describeTransfer, transferTotals } from "../lib/remote/tile_spool.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
 import { describePreviews } from "../lib/preview/report.ts";
@@ -196,6 +197,7 @@ await runTask("build", async () => {
           bar = progress(`utm${plan.zone}${values.repair ? " repair" : ""}`, todo, {
             quiet,
             unit: "shards",
+            bytes: isUrl(base) ? () => remoteCounters.bytes : undefined,
           });
         },
         onShard: () => {
@@ -266,7 +268,11 @@ await runTask("build", async () => {
   const shardErrors = results.flatMap((r) => r.shardErrors.map((e) => ({ store: r.store, ...e })));
   if (quiet) {
     console.log(
-      JSON.stringify({ base, year, outputDir, results, previews, previewErrors }, null, 2),
+      JSON.stringify(
+        { base, year, outputDir, results, transfer: transferTotals, previews, previewErrors },
+        null,
+        2,
+      ),
     );
   } else {
     if (failures.length) {
@@ -294,6 +300,8 @@ await runTask("build", async () => {
         console.log(`  ${w.store} ${w.tile}: [${w.kind}] ${w.path}: ${w.message}`);
       }
     }
+    const transfer = describeTransfer(transferTotals);
+    if (transfer) console.log(`\nTiles: ${transfer}`);
     console.log(`\nStores in ${outputDir}`);
   }
   return failures.length || shardErrors.length || previewErrors.length ? 1 : 0;

@@ -61,24 +61,117 @@ class Retryable extends Error {
   }
 }
 
+/** Where fetched bytes go, in order: a file, or memory shared with the shard workers. */
+export interface ByteSink {
+  /** Takes the next bytes of the file (it may hold them until `flush`). */
+  append(bytes: Uint8Array): Promise<void>;
+  /** Drops everything taken (a server that ignored Range is sending the file again). */
+  reset(): Promise<void>;
+  /** Puts away whatever is held. */
+  flush(): Promise<void>;
+}
+
 /**
- * Fetches `url` into `dst` (opened for writing, empty) from its first byte to its last,
- * hashing as it goes; returns its length and SHA-256. Throws `MissingFile` on 404/410, and
- * `RemoteFetch` naming the URL and the last status or error once the attempts run out.
+ * A sink writing to `file` (opened for writing, empty) in pieces of about a MiB.
+ *
+ * @example
+ * ```ts
+ * using f = await Deno.open("x.part", { write: true, createNew: true });
+ * await fetchFileTo(url, fileSink(f), opts);
+ * ```
+ */
+export function fileSink(file: Deno.FsFile): ByteSink {
+  const held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const flush = async () => {
+    if (heldBytes === 0) return;
+    const piece = held.length === 1 ? held[0] : concat(held, heldBytes);
+    held.length = 0;
+    heldBytes = 0;
+    await writeAll(file, piece);
+  };
+  return {
+    async append(bytes) {
+      held.push(bytes);
+      heldBytes += bytes.length;
+      if (heldBytes >= WRITE_BYTES) await flush();
+    },
+    async reset() {
+      held.length = 0;
+      heldBytes = 0;
+      await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+    },
+    flush,
+  };
+}
+
+/**
+ * A sink into a SharedArrayBuffer of the file's announced length, which shard workers read
+ * without a copy through the disk (lib/remote/tile_record.ts).
+ */
+export class MemorySink implements ByteSink {
+  readonly buffer: SharedArrayBuffer;
+  readonly #view: Uint8Array;
+  length = 0;
+
+  constructor(size: number) {
+    this.buffer = new SharedArrayBuffer(size);
+    this.#view = new Uint8Array(this.buffer);
+  }
+
+  append(bytes: Uint8Array): Promise<void> {
+    if (this.length + bytes.length > this.#view.length) {
+      return Promise.reject(
+        new TesseraError(
+          "RemoteFetch",
+          `the server sent more than the ${this.#view.length} bytes it announced`,
+        ),
+      );
+    }
+    this.#view.set(bytes, this.length);
+    this.length += bytes.length;
+    return Promise.resolve();
+  }
+
+  reset(): Promise<void> {
+    this.length = 0;
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A sink, or how to make one once the file's length is known (from the first response). */
+export type SinkSource = ByteSink | ((length: number | undefined) => Promise<ByteSink>);
+
+/**
+ * Fetches `url` into `dst` from its first byte to its last, hashing as it goes; returns its
+ * length and SHA-256. Throws `MissingFile` on 404/410, and `RemoteFetch` naming the URL and
+ * the last status or error once the attempts run out.
  *
  * @example
  * ```ts
  * using f = await Deno.open("tile.npy.part", { write: true, createNew: true });
- * const got = await fetchFileTo(url, f, { limiter: new Limiter(8), timeoutMs: 30_000, retries: 4 });
+ * const opts = { limiter: new Limiter(8), timeoutMs: 30_000, retries: 4 };
+ * const got = await fetchFileTo(url, fileSink(f), opts);
  * if (got.sha256 !== want) throw new Error("bad bytes");
  * ```
  */
 export async function fetchFileTo(
   url: string,
-  dst: Deno.FsFile,
+  dst: SinkSource,
   opts: FetchFileOptions,
 ): Promise<FetchedFile> {
-  const state = { pos: 0, hash: createHash("sha256"), total: undefined as number | undefined };
+  const state: FetchState = {
+    pos: 0,
+    hash: createHash("sha256"),
+    total: undefined,
+    sink: typeof dst === "function" ? undefined : dst,
+    makeSink: typeof dst === "function" ? dst : undefined,
+  };
   let requests = 0, resumed = 0, failures = 0;
   for (;;) {
     opts.signal?.throwIfAborted();
@@ -86,8 +179,11 @@ export async function fetchFileTo(
     try {
       requests++;
       if (state.pos > 0) resumed++;
-      const done = await opts.limiter.run(() => attempt(url, dst, state, opts), opts.signal);
-      if (done) return { bytes: state.pos, sha256: state.hash.digest("hex"), requests, resumed };
+      const done = await opts.limiter.run(() => attempt(url, state, opts), opts.signal);
+      if (done) {
+        await state.sink?.flush();
+        return { bytes: state.pos, sha256: state.hash.digest("hex"), requests, resumed };
+      }
     } catch (e) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (!(e instanceof Retryable)) throw e;
@@ -113,12 +209,15 @@ export async function fetchFileTo(
  * One request from `state.pos`: true when the file is complete, a `Retryable` when another
  * attempt may help, any other error when it cannot.
  */
-async function attempt(
-  url: string,
-  dst: Deno.FsFile,
-  state: { pos: number; hash: Hash; total: number | undefined },
-  opts: FetchFileOptions,
-): Promise<boolean> {
+interface FetchState {
+  pos: number;
+  hash: Hash;
+  total: number | undefined;
+  sink: ByteSink | undefined;
+  makeSink: ((length: number | undefined) => Promise<ByteSink>) | undefined;
+}
+
+async function attempt(url: string, state: FetchState, opts: FetchFileOptions): Promise<boolean> {
   const range = state.pos > 0 ? `bytes=${state.pos}-` : undefined;
   opts.onRequest?.(range);
   const ctrl = new AbortController();
@@ -182,11 +281,12 @@ async function attempt(
       if (m[3] !== "*") state.total = Number(m[3]);
     } else {
       // A first request, or a server that ignores Range (200: the whole file again).
-      if (state.pos > 0) await restart(dst, state);
+      if (state.pos > 0) await restart(state);
       const length = res.headers.get("Content-Length");
       state.total = length === null ? undefined : Number(length);
     }
-    await streamBody(res, dst, state, opts, arm).catch((e) => {
+    state.sink ??= await state.makeSink!(state.total);
+    await streamBody(res, state, opts, arm).catch((e) => {
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (e instanceof TesseraError) throw e;
       throw stalled ? stall() : new Retryable(
@@ -203,43 +303,25 @@ async function attempt(
   }
 }
 
-/** Writes and hashes the body in pieces of about a MiB, advancing `state.pos` as they land. */
+/** Hands the body to the sink and the digest piece by piece, advancing `state.pos`. */
 async function streamBody(
   res: Response,
-  dst: Deno.FsFile,
-  state: { pos: number; hash: Hash },
+  state: FetchState,
   opts: FetchFileOptions,
   arm: () => void,
 ): Promise<void> {
-  const pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    if (pendingBytes === 0) return;
-    const piece = pending.length === 1 ? pending[0] : concat(pending, pendingBytes);
-    await writeAll(dst, piece);
-    hashUpdate(state.hash, piece);
-    state.pos += piece.length;
-    opts.onBytes?.(piece.length);
-    pending.length = 0;
-    pendingBytes = 0;
-  };
-  try {
-    for await (const chunk of res.body!) {
-      arm();
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BYTES) await flush();
-    }
-  } finally {
-    // What arrived before a break is good: keep it, so the next attempt starts after it.
-    await flush();
+  for await (const chunk of res.body!) {
+    arm();
+    await state.sink!.append(chunk);
+    hashUpdate(state.hash, chunk);
+    state.pos += chunk.length;
+    opts.onBytes?.(chunk.length);
   }
 }
 
-/** Empties `dst` and the digest: the next bytes are the file's first. */
-async function restart(dst: Deno.FsFile, state: { pos: number; hash: Hash }): Promise<void> {
-  await dst.truncate(0);
-  await dst.seek(0, Deno.SeekMode.Start);
+/** Empties the sink and the digest: the next bytes are the file's first. */
+async function restart(state: FetchState): Promise<void> {
+  await state.sink?.reset();
   state.pos = 0;
   state.hash = createHash("sha256");
 }

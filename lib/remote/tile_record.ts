@@ -24,7 +24,10 @@ export interface ErrorRecord {
 
 /** One of a tile's files. */
 export interface SpooledFile {
-  /** Where a worker reads it. */
+  /**
+   * Where a worker reads it: a local path, or the URL itself when the bytes came with the
+   * job in shared memory ({@link SPOOL_BUFFERS}).
+   */
   readonly local: string;
   /** The URL (or path) it stands for: errors about it name this. */
   readonly source: string;
@@ -43,6 +46,30 @@ export interface TileRecord {
 export interface SpoolRef {
   /** Directory of the per-tile records (private to one build). */
   readonly records: string;
+}
+
+/**
+ * The property of a job (a ShardPlan) that carries, by URL, the shared buffers of the tiles
+ * it reads that the main thread holds in memory: posted with the job, so shared, not copied.
+ */
+export const SPOOL_BUFFERS = "spoolBuffers";
+
+/** A job's buffers by URL. */
+export type SpoolBuffers = Record<string, SharedArrayBuffer>;
+
+let adopted: SpoolBuffers = {};
+
+/**
+ * Takes the buffers that came with `job` (the previous job's are let go). Called by the shard
+ * writer as each job arrives.
+ */
+export function adoptSpoolBuffers(job: object): void {
+  adopted = (job as { [SPOOL_BUFFERS]?: SpoolBuffers })[SPOOL_BUFFERS] ?? {};
+}
+
+/** The adopted in-memory copy of `url`, if the current job brought one. */
+export function spoolBuffer(url: string): SharedArrayBuffer | undefined {
+  return adopted[url];
 }
 
 /** The record file of `tile`. */

@@ -23,10 +23,19 @@ import { isUrl, REMOTE_ENV, remoteCounters, remoteSettings } from "../tiles/remo
 import { digestKey, tileDigests, type TileHashes } from "../tiles/tile_hashes.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 import { mirrorPath, partPath, readSidecar, writeSidecar } from "./cache_paths.ts";
-import { fetchFileTo, hashCounters, hashLocalFile } from "./fetch_file.ts";
+import {
+  type ByteSink,
+  fetchFileTo,
+  fileSink,
+  hashCounters,
+  hashLocalFile,
+  MemorySink,
+} from "./fetch_file.ts";
 import {
   type ErrorRecord,
   errorRecord,
+  SPOOL_BUFFERS,
+  type SpoolBuffers,
   type SpooledFile,
   type SpoolRef,
   type TileFileRole,
@@ -62,8 +71,40 @@ export interface SpoolStats {
   bytesHashed: number;
 }
 
+/** Every spool of this process added up (a build of several zones runs one per zone). */
+export const transferTotals: SpoolStats = {
+  tiles: 0,
+  bytesFetched: 0,
+  requests: 0,
+  resumed: 0,
+  cacheHits: 0,
+  cacheRejected: 0,
+  hashMs: 0,
+  bytesHashed: 0,
+};
+
+/**
+ * One line about what the spools of this process did, or undefined when none ran.
+ *
+ * @example
+ * describeTransfer(transferTotals); // "fetched 951.0 MiB in 27 requests (0 resumed), …"
+ */
+export function describeTransfer(t: SpoolStats): string | undefined {
+  if (t.tiles === 0) return undefined;
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  return `${t.tiles} tile(s): fetched ${mib(t.bytesFetched)} in ${t.requests} request(s) ` +
+    `(${t.resumed} resumed), ${t.cacheHits} file(s) from the cache` +
+    (t.cacheRejected ? ` (${t.cacheRejected} no longer matched: fetched again)` : "") +
+    `; SHA-256 of ${mib(t.bytesHashed)} took ${(t.hashMs / 1000).toFixed(2)} s`;
+}
+
 /** Bytes of tiles fetched ahead of the shards being handed out (env TZ_SPOOL_AHEAD_MB). */
 const DEFAULT_AHEAD_MB = 2048;
+/**
+ * Without a cache, tile bytes held in shared memory rather than the temp spool, at most
+ * (env TZ_SPOOL_MEMORY_MB): workers read them with no write and no read through the disk.
+ */
+const DEFAULT_MEMORY_MB = 4096;
 
 interface TileState {
   readonly index: number;
@@ -77,6 +118,8 @@ interface TileState {
   released: boolean;
   /** Files in the private spool, deleted on release. */
   readonly temp: string[];
+  /** In-memory copies by URL, dropped on release. */
+  readonly buffers: Map<string, SharedArrayBuffer>;
   readonly ready: Promise<void>;
   markReady: () => void;
 }
@@ -120,6 +163,8 @@ export class TileSpool {
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #aheadBytes: number;
+  readonly #memoryBytes: number;
+  #memoryUsed = 0;
   readonly #maxInFlight: number;
   readonly #abort = new AbortController();
   readonly #byIndex = new Map<number, TileState>();
@@ -160,6 +205,8 @@ export class TileSpool {
     this.#retries = s.retries;
     const aheadMb = Number(Deno.env.get("TZ_SPOOL_AHEAD_MB"));
     this.#aheadBytes = (aheadMb >= 0 ? aheadMb : DEFAULT_AHEAD_MB) * 2 ** 20;
+    const memoryMb = Number(Deno.env.get("TZ_SPOOL_MEMORY_MB") || NaN);
+    this.#memoryBytes = (memoryMb >= 0 ? memoryMb : DEFAULT_MEMORY_MB) * 2 ** 20;
     // Three files a tile: enough tiles at once to keep the connections busy.
     this.#maxInFlight = Math.max(1, Math.ceil(s.connections / 3));
     opts.signal?.addEventListener("abort", () => this.#abort.abort(opts.signal!.reason), {
@@ -182,6 +229,7 @@ export class TileSpool {
             started: false,
             released: false,
             temp: [],
+            buffers: new Map(),
             ready,
             markReady,
           };
@@ -197,16 +245,28 @@ export class TileSpool {
     this.#pump();
   }
 
-  /** Resolves once every tile job `j` reads is on disk, checked, and its record written. */
-  ready(j: number): Promise<void> {
+  /**
+   * Resolves once every tile job `j` reads is on disk (or in memory, then attached to the
+   * job), checked, and its record written.
+   */
+  async ready(j: number): Promise<void> {
+    trace(`ask job ${j}`);
     this.#demand = Math.max(this.#demand, j);
     this.#pump();
-    const tiles = [...new Set(this.#opts.jobs[j].pieces.map((p) => p.tile))];
-    return Promise.all(tiles.map((i) => this.#byIndex.get(i)!.ready)).then(() => {});
+    const tiles = [...new Set(this.#opts.jobs[j].pieces.map((p) => p.tile))]
+      .map((i) => this.#byIndex.get(i)!);
+    await Promise.all(tiles.map((t) => t.ready));
+    const buffers: SpoolBuffers = {};
+    for (const t of tiles) for (const [url, b] of t.buffers) buffers[url] = b;
+    if (Object.keys(buffers).length) {
+      (this.#opts.jobs[j] as { [SPOOL_BUFFERS]?: SpoolBuffers })[SPOOL_BUFFERS] = buffers;
+    }
   }
 
   /** Job `j` is finished (built or failed): its tiles that no pending job needs are dropped. */
   done(j: number): void {
+    trace(`done job ${j}`);
+    delete (this.#opts.jobs[j] as { [SPOOL_BUFFERS]?: SpoolBuffers })[SPOOL_BUFFERS];
     for (const i of new Set(this.#opts.jobs[j].pieces.map((p) => p.tile))) {
       const t = this.#byIndex.get(i)!;
       if (--t.pending === 0) this.#release(t);
@@ -216,6 +276,8 @@ export class TileSpool {
 
   #release(t: TileState): void {
     t.released = true;
+    for (const b of t.buffers.values()) this.#memoryUsed -= b.byteLength;
+    t.buffers.clear();
     for (const f of t.temp.splice(0)) Deno.remove(f).catch(() => {});
   }
 
@@ -237,6 +299,7 @@ export class TileSpool {
   }
 
   #start(t: TileState): void {
+    trace(`start tile ${t.index} (first job ${t.firstJob}, demand ${this.#demand})`);
     t.started = true;
     this.#inFlight++;
     const run = this.#obtainTile(t)
@@ -248,6 +311,7 @@ export class TileSpool {
         this.#inFlight--;
         this.#running.delete(run);
         this.#syncStats();
+        trace(`ready tile ${t.index}`);
         t.markReady();
         this.#pump();
       });
@@ -322,11 +386,22 @@ export class TileSpool {
     const final = cached ?? temp;
     await Deno.mkdir(dirname(final), { recursive: true });
     const part = partPath(final);
+    let file: Deno.FsFile | undefined;
+    let memory: MemorySink | undefined;
+    // Without a cache the .npy files go to shared memory while the budget lasts.
+    const inMemory = !cached && role !== "landmask";
+    const sink = async (length: number | undefined): Promise<ByteSink> => {
+      if (inMemory && length !== undefined && this.#memoryUsed + length <= this.#memoryBytes) {
+        this.#memoryUsed += length;
+        return memory = new MemorySink(length);
+      }
+      file = await Deno.open(part, { write: true, createNew: true });
+      return fileSink(file);
+    };
     try {
       let fetched;
-      {
-        using f = await Deno.open(part, { write: true, createNew: true });
-        fetched = await fetchFileTo(url, f, {
+      try {
+        fetched = await fetchFileTo(url, sink, {
           limiter: this.#limiter,
           timeoutMs: this.#timeoutMs,
           retries: this.#retries,
@@ -341,21 +416,30 @@ export class TileSpool {
             if (range) this.stats.resumed++;
           },
         });
+      } finally {
+        file?.close();
       }
       const bad = want ? mismatch(url, role, fetched.sha256, want) : undefined;
+      if (memory) {
+        if (memory.length !== memory.buffer.byteLength) {
+          throw new TesseraError("RemoteFetch", "the body was shorter than announced", url);
+        }
+        t.buffers.set(url, memory.buffer);
+        return { file: { local: url, source: url }, hashError: bad };
+      }
       if (bad || !cached) {
         // Bytes that fail the registry never enter the cache: the worker still opens them
         // from the private spool, so a format defect keeps its own kind.
         await Deno.mkdir(dirname(temp), { recursive: true });
         await Deno.rename(part, temp);
         t.temp.push(temp);
-        if (t.released) this.#release(t);
         return { file: { local: temp, source: url }, hashError: bad };
       }
       await writeSidecar(cached, { sha256: fetched.sha256, bytes: fetched.bytes, url });
       await Deno.rename(part, cached);
       return { file: { local: cached, source: url } };
     } catch (e) {
+      if (memory) this.#memoryUsed -= memory.buffer.byteLength;
       await Deno.remove(part).catch(() => {});
       if (signal.aborted) throw e;
       return { file: { local: final, source: url, error: errorRecord(e, url) } };
@@ -372,8 +456,17 @@ export class TileSpool {
     this.#abort.abort(new TesseraError("Interrupted", "the build ended"));
     await Promise.allSettled([...this.#running]);
     this.#syncStats();
+    for (const k of Object.keys(transferTotals) as (keyof SpoolStats)[]) {
+      transferTotals[k] += this.stats[k];
+    }
     await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
   }
+}
+
+const TRACE = Deno.env.get("TZ_SPOOL_TRACE") === "1";
+const T0 = performance.now();
+function trace(what: string): void {
+  if (TRACE) console.error(`spool ${((performance.now() - T0) / 1000).toFixed(2)} s: ${what}`);
 }
 
 /** A HashMismatch record when `got` differs from `want`, else undefined. */
