@@ -4,8 +4,8 @@
  * byte reached (checked at the proxy) and each file is fetched once; `--cache-dir` keeps the
  * fetched files so a repeated build sends no tile request at all, and a cached file whose
  * bytes changed is detected by its hash and fetched again; the temp spool on disk (shared
- * memory off) gives the same stores and leaves nothing in $TMPDIR — every store identical to
- * the local build's.
+ * memory off) gives the same stores, leaves nothing in $TMPDIR and reports MiB/s — every store
+ * identical to the local build's.
  */
 import { join } from "node:path";
 import { ok as assert } from "node:assert";
@@ -142,13 +142,24 @@ Deno.test({
           const spoolTmp = join(tmp, "tmpdir");
           await Deno.mkdir(spoolTmp);
           const out = join(tmp, "disk-spool");
-          const r = await build(nginx.url, out, [], {
-            TZ_SPOOL_MEMORY_MB: "0",
-            TMPDIR: spoolTmp,
-          });
+          // Without --json: the plain progress lines carry the MiB fetched and the rate.
+          const r = await runCli(
+            "build",
+            [nginx.url, "--zones", "30,31", "--year", "2024", "--output-dir", out],
+            { TZ_SPOOL_MEMORY_MB: "0", TMPDIR: spoolTmp, TZ_PROGRESS_INTERVAL_MS: "0" },
+          );
           assertEquals(r.code, 0, r.stderr + r.stdout);
           assertDeepEquals(await diffTrees(local, out), []);
           assertDeepEquals(spoolLeftovers(spoolTmp), []);
+          assert(
+            /^utm30: \d+\/\d+ shards \(\d+%\), [\d.]+ s, [\d.]+ MiB fetched at [\d.]+ MiB\/s$/m
+              .test(r.stderr),
+            r.stderr,
+          );
+          assert(
+            /Tiles: \d+ tile\(s\): fetched [\d.]+ MiB in \d+ request/.test(r.stdout),
+            r.stdout,
+          );
         });
       });
       if (skipped) console.warn(`remote transfer tests skipped: ${skipped}`);
