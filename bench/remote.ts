@@ -158,7 +158,7 @@ await writeBenchSection(
 
 function NOTES(): string {
   return `
-How it works (docs/decisions/2026-12-02-tile-spool.md): the main thread fetches each tile's three
+How it works (docs/decisions/2026-12-01-tile-spool.md): the main thread fetches each tile's three
 files once, whole, hashing as the bytes arrive, into shared memory (or the \`--cache-dir\`), and
 hands a shard to a worker once its tiles are verified; workers read the copies, never the
 network or the registry. Requests per tile: one GET per file plus the band vote's header read

@@ -1,5 +1,5 @@
 /**
- * The build's tile fetcher, in the main thread (docs/decisions/2026-12-02-tile-spool.md): each
+ * The build's tile fetcher, in the main thread (docs/decisions/2026-12-01-tile-spool.md): each
  * tile's three files are fetched once, whole, in large sequential requests, into a local
  * spool — the `--cache-dir` when given (kept), else a private temp directory (each tile
  * deleted once no pending shard needs it) — hashed as the bytes stream in, and checked
@@ -12,6 +12,7 @@
  * On local input with `--check-hashes` the same pipeline hashes each file once, in place,
  * before its shards go out (no copy).
  */
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { TesseraError } from "../errors.ts";
 import { Limiter } from "../read/limiter.ts";
@@ -145,9 +146,26 @@ export async function startTileSpool(opts: TileSpoolOptions): Promise<TileSpool 
   const used = new Set(opts.jobs.flatMap((j) => j.pieces.map((p) => p.tile)));
   const tiles = [...used].map((i) => opts.plan.tiles[i]);
   const digests = registry ? await tileDigests(registry, tiles) : new Map<string, TileHashes>();
-  const dir = await Deno.makeTempDir({ prefix: "tz-spool-" });
+  await sweepDeadSpools();
+  const dir = await Deno.makeTempDir({ prefix: `tz-spool-${Deno.pid}-` });
   await Deno.mkdir(join(dir, "records"));
   return new TileSpool(opts, remote, digests, dir);
+}
+
+/**
+ * Removes the private spools of builds that were killed (`tz-spool-{pid}-…` in the temp dir
+ * whose process is gone), so a SIGKILL leaves nothing behind once the next build starts.
+ */
+async function sweepDeadSpools(): Promise<void> {
+  // Liveness comes from /proc: elsewhere, leave every spool alone.
+  if (!(await Deno.stat("/proc/self").then(() => true, () => false))) return;
+  const tmp = tmpdir();
+  for await (const e of Deno.readDir(tmp)) {
+    const pid = /^tz-spool-(\d+)-/.exec(e.name)?.[1];
+    if (!pid || !e.isDirectory || Number(pid) === Deno.pid) continue;
+    const alive = await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+    if (!alive) await Deno.remove(join(tmp, e.name), { recursive: true }).catch(() => {});
+  }
 }
 
 /** A running spool: see {@link startTileSpool}. */
