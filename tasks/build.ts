@@ -20,7 +20,8 @@ import { summarisePlan } from "../lib/scan/scan.ts";
 import { describeSource, listTiles } from "../lib/tiles/tile_list.ts";
 import { LAYOUT_FLAGS, LAYOUT_USAGE, parseLayoutFlags } from "../lib/cli/layout_flags.ts";
 import { applyRemoteFlags, REMOTE_FLAGS, REMOTE_USAGE } from "../lib/cli/remote_flags.ts";
-import { REMOTE_ENV } from "../lib/tiles/remote.ts";
+import { isUrl, REMOTE_ENV, remoteCounters } from "../lib/tiles/remote.ts";
+import { describeTransfer, transferTotals } from "../lib/remote/tile_spool.ts";
 import { formatZoneTable } from "../lib/scan/format.ts";
 import { type PreviewResult, writePreviews } from "../lib/preview/preview_pass.ts";
 import { describeBuildPreviews, describePreviews } from "../lib/preview/report.ts";
@@ -220,6 +221,7 @@ await runTask("build", async () => {
           bar = progress(`utm${plan.zone}${values.repair ? " repair" : ""}`, todo, {
             quiet,
             unit: "shards",
+            bytes: isUrl(base) ? () => remoteCounters.bytes : undefined,
           });
         },
         onShard: () => {
@@ -304,7 +306,11 @@ await runTask("build", async () => {
   const shardErrors = results.flatMap((r) => r.shardErrors.map((e) => ({ store: r.store, ...e })));
   if (quiet) {
     console.log(
-      JSON.stringify({ base, year, outputDir, results, previews, previewErrors }, null, 2),
+      JSON.stringify(
+        { base, year, outputDir, results, transfer: transferTotals, previews, previewErrors },
+        null,
+        2,
+      ),
     );
   } else {
     if (failures.length) {
@@ -332,6 +338,8 @@ await runTask("build", async () => {
         console.log(`  ${w.store} ${w.tile}: [${w.kind}] ${w.path}: ${w.message}`);
       }
     }
+    const transfer = describeTransfer(transferTotals);
+    if (transfer) console.log(`\nTiles: ${transfer}`);
     console.log(`\nStores in ${outputDir}`);
   }
   return failures.length || shardErrors.length || previewErrors.length ? 1 : 0;

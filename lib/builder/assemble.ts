@@ -19,6 +19,7 @@ import {
 } from "./composite.ts";
 import type { PixelRect, ShardPlan } from "../plan/shard_plan.ts";
 import type { WorkerPlan } from "../plan/build_plan.ts";
+import type { SpoolRef } from "../remote/tile_record.ts";
 
 /** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
 const ROWS_PER_READ = 64;
@@ -29,6 +30,8 @@ export interface AssembleContext {
   /** The zone's plan (lib/plan/build_plan.ts); each shard comes with its own job. */
   readonly plan: WorkerPlan;
   readonly maxValidScale: number;
+  /** Where the build's main thread put the tiles it fetched or checked (lib/remote/). */
+  readonly spool?: SpoolRef;
 }
 
 export type { TileFailure };
@@ -246,7 +249,7 @@ function maxWidth(plan: WorkerPlan, opened: { tile: OpenTile }[]): number {
 /** Opens and validates one tile (lib/tiles/open_tile.ts); throws a TesseraError naming the bad file. */
 async function openTile(ctx: AssembleContext, index: number): Promise<OpenTile> {
   const { tiles, grids, bands } = ctx.plan;
-  const files = await openTileFiles(ctx.base, tiles[index], grids[index], bands);
+  const files = await openTileFiles(ctx.base, tiles[index], grids[index], bands, ctx.spool);
   return { index, emb: files.emb, scales: files.scales, mask: files.mask };
 }
 

@@ -44,6 +44,7 @@ import {
   shardPreviewInit,
 } from "../preview/in_build.ts";
 import type { BuildWorkerInit } from "./shard_worker.ts";
+import { startTileSpool } from "../remote/tile_spool.ts";
 
 // What a build does with a store that exists (refuse, resume, repair, overwrite).
 export {
@@ -360,6 +361,10 @@ export async function runPool(
   let bytesWritten = 0;
   let repaired = 0;
   if (jobs.length === 0) return { shardErrors, bytesWritten, repaired };
+  // Remote (or hash-checked) tiles: fetched and verified once, in the main thread, before
+  // the shards that read them are handed out (lib/remote/tile_spool.ts).
+  await using spool = await startTileSpool({ ...init.ctx, jobs, workers: n, signal: opts.signal });
+  if (spool) init = { ...init, ctx: { ...init.ctx, spool: spool.ref } };
   using pool = WorkerPool.start<ShardPlan, ShardDone>({
     module: new URL("./shard_worker.ts", import.meta.url),
     size: n,
@@ -367,7 +372,9 @@ export async function runPool(
     name: "build",
     describe: (job) => `shard ${job.row},${job.col}`,
   });
-  const outcomes = await pool.runSettled(jobs, { signal: opts.signal }, (o) => {
+  const ready = spool && ((i: number) => spool.ready(i));
+  const outcomes = await pool.runSettled(jobs, { signal: opts.signal, ready }, (o, i) => {
+    spool?.done(i);
     if (!o.ok) return;
     bytesWritten += o.result.bytesWritten;
     if (o.result.rewritten) repaired++;

@@ -26,6 +26,7 @@ import {
 } from "../store/layout.ts";
 import { encodeStats } from "../store/stats_codec.ts";
 import { shardStats } from "./stats.ts";
+import { adoptSpoolBuffers } from "../remote/tile_record.ts";
 
 /** Everything a worker needs, sent once. */
 export interface ShardWriterInit {
@@ -101,6 +102,7 @@ export class ShardWriter {
   async write(job: ShardPlan): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
     const { bands, tiles } = ctx.plan;
+    adoptSpoolBuffers(job); // tiles the main thread fetched into memory (lib/remote/)
     const buf = this.#buf ??= newShardBuffer(shardPx, bands, embeddingsChunkPx(this.#init));
     const { failures, counts, badScales, tileNotes } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;

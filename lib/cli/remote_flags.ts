@@ -5,7 +5,8 @@
  */
 import { TesseraError } from "../errors.ts";
 import { parseIntFlag } from "./args.ts";
-import { DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT_MS, REMOTE_ENV } from "../tiles/remote.ts";
+import { resolve } from "node:path";
+import { DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT_MS, isUrl, REMOTE_ENV } from "../tiles/remote.ts";
 
 /** parseArgs options of the remote flags. */
 export const REMOTE_FLAGS = {
@@ -14,6 +15,7 @@ export const REMOTE_FLAGS = {
   timeout: { type: "string" },
   retries: { type: "string" },
   "check-hashes": { type: "boolean" },
+  "cache-dir": { type: "string" },
 } as const;
 
 /** Usage lines of the remote flags. */
@@ -26,7 +28,12 @@ Reading over HTTP (BASE an http(s):// URL serving the published layout):
   --retries N         further attempts after a failed request, with exponential backoff and
                       jitter, honouring Retry-After (default 4)
   --check-hashes      (build) also check local tiles against the registry's hash, scales_hash
-                      (always done over HTTP): a tile whose bytes differ fails by name`;
+                      (always done over HTTP): a tile whose bytes differ fails by name
+  --cache-dir DIR     (build) keep every fetched file under DIR/{host}_{port}/…: a resumed or
+                      repeated build takes them from there (re-hashed first: a file whose
+                      bytes changed is fetched again) instead of fetching them; without it,
+                      tiles go through a private temp spool, each deleted once its shards
+                      are written ($TMPDIR; about one row of tiles across the zone)`;
 
 /**
  * Validates the remote flags and puts them in the environment for this thread and the workers;
@@ -41,6 +48,7 @@ export function applyRemoteFlags(values: {
   timeout?: string;
   retries?: string;
   "check-hashes"?: boolean;
+  "cache-dir"?: string;
 }): string | undefined {
   const connections = parseIntFlag(values.connections, "connections", 1, 256);
   const timeoutS = parseIntFlag(values.timeout, "timeout", 1, 3600);
@@ -49,6 +57,12 @@ export function applyRemoteFlags(values: {
   if (timeoutS !== undefined) Deno.env.set(REMOTE_ENV.timeoutMs, String(timeoutS * 1000));
   if (retries !== undefined) Deno.env.set(REMOTE_ENV.retries, String(retries));
   if (values["check-hashes"]) Deno.env.set(REMOTE_ENV.checkHashes, "1");
+  if (values["cache-dir"] !== undefined) {
+    if (values["cache-dir"] === "" || isUrl(values["cache-dir"])) {
+      throw new TesseraError("BadArgument", "--cache-dir needs a local directory");
+    }
+    Deno.env.set(REMOTE_ENV.cacheDir, resolve(values["cache-dir"]));
+  }
   if (values.registry !== undefined && values.registry === "") {
     throw new TesseraError("BadArgument", "--registry needs a URL or a path");
   }

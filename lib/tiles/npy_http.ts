@@ -14,7 +14,9 @@ import {
   type NpyFile,
   NpyRowFile,
 } from "./npy.ts";
-import { fetchRemote } from "./remote.ts";
+import { fetchRemote, remoteSettings } from "./remote.ts";
+import { mirrorPath, readSidecar } from "../remote/cache_paths.ts";
+import { spoolBuffer } from "../remote/tile_record.ts";
 
 /** First request's length: real headers are 128 bytes; one request covers almost all. */
 const HEADER_PROBE_BYTES = 4096;
@@ -27,9 +29,36 @@ async function getRange(url: string, offset: number, length: number): Promise<Ui
   return bytes;
 }
 
-/** Fetches and parses the header of a remote `.npy` (one request, two for huge headers). */
-export function readRemoteNpyHeader(url: string): Promise<NpyHeader> {
-  return readNpyHeaderVia((n) => getRange(url, 0, n), HEADER_PROBE_BYTES, url);
+/**
+ * Fetches and parses the header of a remote `.npy` (one request, two for huge headers) — or
+ * reads it from the `--cache-dir` copy when there is one (lib/remote/cache_paths.ts), so a
+ * repeated build's band vote fetches nothing. The copy's bytes are checked against the
+ * registry later, before any of its pixels are used.
+ */
+export async function readRemoteNpyHeader(url: string): Promise<NpyHeader> {
+  const cacheDir = remoteSettings().cacheDir;
+  const copy = cacheDir ? mirrorPath(cacheDir, url) : undefined;
+  if (copy && await readSidecar(copy)) {
+    try {
+      using f = await Deno.open(copy, { read: true });
+      return await readNpyHeaderVia(
+        async (n) => {
+          const buf = new Uint8Array(n);
+          let got = 0;
+          await f.seek(0, Deno.SeekMode.Start);
+          while (got < n) {
+            const k = await f.read(buf.subarray(got));
+            if (k === null || k === 0) break;
+            got += k;
+          }
+          return buf.subarray(0, got);
+        },
+        HEADER_PROBE_BYTES,
+        url,
+      );
+    } catch { /* gone or unreadable: ask the server */ }
+  }
+  return await readNpyHeaderVia((n) => getRange(url, 0, n), HEADER_PROBE_BYTES, url);
 }
 
 /**
@@ -43,6 +72,8 @@ export function readRemoteNpyHeader(url: string): Promise<NpyHeader> {
  * ```
  */
 export async function openRemoteNpy(url: string, expect: NpyExpect = {}): Promise<NpyFile> {
+  const shared = spoolBuffer(url);
+  if (shared) return await openMemoryNpy(url, new Uint8Array(shared), expect);
   const header = await readRemoteNpyHeader(url);
   const need = header.dataOffset + elementCount(header.shape) * header.itemSize;
   // Past-the-end probe: 416 (empty) means the file is shorter than its header says.
@@ -59,6 +90,35 @@ export async function openRemoteNpy(url: string, expect: NpyExpect = {}): Promis
   }
   checkHeader(header, expect, fileSize, url);
   return new NpyRowFile(url, header, fileSize, new RemoteBytes(url));
+}
+
+/**
+ * A fetched copy held in memory (the build's spool, lib/remote/tile_spool.ts): the same
+ * checks as a local file, reads are copies out of the shared buffer.
+ */
+async function openMemoryNpy(url: string, bytes: Uint8Array, expect: NpyExpect): Promise<NpyFile> {
+  const header = await readNpyHeaderVia(
+    (n) => Promise.resolve(bytes.subarray(0, Math.min(n, bytes.length))),
+    HEADER_PROBE_BYTES,
+    url,
+  );
+  checkHeader(header, expect, bytes.length, url);
+  return new NpyRowFile(url, header, bytes.length, {
+    readAt(pos: number, dst: Uint8Array): Promise<void> {
+      if (pos + dst.length > bytes.length) {
+        return Promise.reject(
+          new TesseraError(
+            "TruncatedNpy",
+            `bytes ${pos}..${pos + dst.length} are past the end`,
+            url,
+          ),
+        );
+      }
+      dst.set(bytes.subarray(pos, pos + dst.length));
+      return Promise.resolve();
+    },
+    close() {},
+  });
 }
 
 /** HTTP ranges as a byte source: each row read is one range request for exactly its bytes. */

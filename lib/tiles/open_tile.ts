@@ -2,17 +2,25 @@
  * Opens one tile's three files and validates them against the tile's computed grid before a
  * single pixel is used: embeddings int8 (H, W, bands), scales float32 (H, W[, B]), landmask
  * in the tile's EPSG with the grid's size and an origin within 0.5 m. The builder and `verify`
- * both open tiles through here, so a tile one of them refuses the other refuses too.
+ * both open tiles through here, so a tile one of them refuses the other refuses too. In a
+ * build whose main thread fetched or hash-checked the tiles (lib/remote/tile_spool.ts), a
+ * `spool` says where each file is and what went wrong with it; errors then name the URL.
  */
 import { TesseraError } from "../errors.ts";
 import { type GeoBox, pixelCorner } from "../grid/geobox.ts";
 import type { TileGrid } from "../grid/tile_grid.ts";
 import { type Landmask, openLandmask } from "./landmask.ts";
-import { tileName, tilePaths } from "./layout.ts";
+import { tileName, type TilePaths, tilePaths } from "./layout.ts";
 import { type NpyFile, openNpy } from "./npy.ts";
 import { openScales } from "./scales.ts";
 import type { TileRef } from "./tile_ref.ts";
 import { hashesRequired, verifyTileHashes } from "./tile_hashes.ts";
+import {
+  readTileRecord,
+  recordError,
+  type SpoolRef,
+  type TileRecord,
+} from "../remote/tile_record.ts";
 
 /** Largest landmask-vs-computed origin difference accepted, metres (SPEC scan rule). */
 export const ORIGIN_TOLERANCE_M = 0.5;
@@ -105,7 +113,9 @@ export function checkBands(emb: NpyFile, bands: number): void {
 
 /**
  * Opens and validates `tile`'s files; throws the TesseraError of the first failing check
- * (MissingFile, TruncatedNpy, WrongDtype, ShapeMismatch, BadLandmask, LandmaskMismatch).
+ * (MissingFile, TruncatedNpy, WrongDtype, ShapeMismatch, BadLandmask, LandmaskMismatch, then
+ * HashMismatch). With `spool` the files are read where the build's main thread put them, and
+ * a file it could not fetch fails here, in the same order.
  *
  * @example
  * const files = await openTileFiles(base, tile, tileGrid(tile.lon, tile.lat), 128);
@@ -116,17 +126,40 @@ export async function openTileFiles(
   tile: TileRef,
   grid: TileGrid,
   bands: number,
+  spool?: SpoolRef,
 ): Promise<TileFiles> {
-  const paths = tilePaths(base, tile);
+  const record = spool ? await readTileRecord(spool, tile) : undefined;
+  try {
+    return await openChecked(base, tile, grid, bands, record);
+  } catch (e) {
+    throw record ? nameSource(e, record) : e;
+  }
+}
+
+async function openChecked(
+  base: string,
+  tile: TileRef,
+  grid: TileGrid,
+  bands: number,
+  record: TileRecord | undefined,
+): Promise<TileFiles> {
+  const paths = record ? spooledPaths(record) : tilePaths(base, tile);
+  const unavailable = (role: keyof TileRecord["files"]) => {
+    const err = record?.files[role].error;
+    if (err) throw recordError(err);
+  };
   const { width: W, height: H } = grid.geobox;
   const opened: { close(): void }[] = [];
   try {
+    unavailable("embeddings");
     const emb = await openNpy(paths.embeddings, { dtype: "int8", ndim: 3, shape: [H, W, null] });
     opened.push(emb);
     checkBands(emb, bands);
+    unavailable("scales");
     const scales = await openScales(paths.scales);
     opened.push(scales);
     checkScalesShape(scales, grid.geobox);
+    unavailable("landmask");
     const mask = await openLandmask(paths.landmask);
     opened.push(mask);
     const bad = landmaskMismatches(mask, grid.geobox);
@@ -140,12 +173,34 @@ export async function openTileFiles(
       );
     }
     // After the format checks (so a defect keeps its own kind), before any pixel is read.
-    if (hashesRequired(base)) await verifyTileHashes(base, tile, paths);
+    if (record?.hashError) throw recordError(record.hashError);
+    if (!record && hashesRequired(base)) await verifyTileHashes(base, tile, paths);
     return { emb, scales, mask, close: () => opened.forEach((f) => f.close()) };
   } catch (e) {
     for (const f of opened) f.close();
     throw e;
   }
+}
+
+/** The local paths a record gives, in the shape of {@link tilePaths}. */
+function spooledPaths(record: TileRecord): TilePaths {
+  const { embeddings, scales, landmask } = record.files;
+  return {
+    dir: embeddings.local.slice(0, embeddings.local.lastIndexOf("/")),
+    embeddings: embeddings.local,
+    scales: scales.local,
+    sha256: "",
+    landmask: landmask.local,
+  };
+}
+
+/** An error about a spooled copy, re-addressed to the URL (or path) the copy stands for. */
+function nameSource(e: unknown, record: TileRecord): unknown {
+  if (!(e instanceof TesseraError) || !e.path) return e;
+  const file = Object.values(record.files).find((f) => f.local === e.path);
+  if (!file || file.local === file.source) return e;
+  const message = e.message.slice(e.path.length + 2);
+  return new TesseraError(e.kind, message, file.source, { cause: e.cause });
 }
 
 /** A TileFailure describing why `tile` could not be opened. */

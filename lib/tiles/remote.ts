@@ -20,6 +20,7 @@ export const REMOTE_ENV = {
   retries: "TZ_HTTP_RETRIES",
   checkHashes: "TZ_CHECK_HASHES",
   registry: "TZ_REGISTRY",
+  cacheDir: "TZ_CACHE_DIR",
 } as const;
 
 /** Default parallel requests per isolate, a sensible number for one machine. */
@@ -50,6 +51,21 @@ function envInt(name: string, fallback: number, min = 1): number {
   const raw = Deno.env.get(name);
   const v = Number(raw);
   return raw && Number.isInteger(v) && v >= min ? v : fallback;
+}
+
+/** The transfer settings in force (flags, via the environment, else the defaults). */
+export function remoteSettings(): {
+  connections: number;
+  timeoutMs: number;
+  retries: number;
+  cacheDir: string | undefined;
+} {
+  return {
+    connections: envInt(REMOTE_ENV.connections, DEFAULT_CONNECTIONS),
+    timeoutMs: envInt(REMOTE_ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
+    retries: envInt(REMOTE_ENV.retries, 4, 0),
+    cacheDir: Deno.env.get(REMOTE_ENV.cacheDir) || undefined,
+  };
 }
 
 /** Parses a `Retry-After` value (seconds or an HTTP date) into milliseconds. */
@@ -182,16 +198,34 @@ export async function fetchRemoteFile(url: string, missing: string): Promise<Uin
   return bytes;
 }
 
-/** A parquet reader's AsyncBuffer over a remote file (fetched once, whole: registries are small next to tiles). */
+/** The last registry fetched, kept so a build's listing and its digests fetch it once. */
+let lastBuffer: { url: string; buf: Promise<ArrayBuffer> } | undefined;
+
+/**
+ * A parquet reader's AsyncBuffer over a remote file (fetched once, whole: registries are small
+ * next to tiles). The last one fetched is kept in this isolate, so the tile listing and the
+ * hash lookup of one build share one download.
+ */
 export async function remoteAsyncBuffer(
   url: string,
 ): Promise<{ byteLength: number; slice(start: number, end?: number): ArrayBuffer }> {
+  if (lastBuffer?.url !== url) {
+    const buf = fetchRegistryBytes(url);
+    lastBuffer = { url, buf };
+    buf.catch(() => {
+      if (lastBuffer?.buf === buf) lastBuffer = undefined;
+    });
+  }
+  const buf = await lastBuffer.buf;
+  return { byteLength: buf.byteLength, slice: (start, end) => buf.slice(start, end) };
+}
+
+async function fetchRegistryBytes(url: string): Promise<ArrayBuffer> {
   const bytes = await fetchRemote(url);
   if (bytes === undefined) {
     throw new TesseraError("BadRegistry", "the server has no registry at this URL (HTTP 404)", url);
   }
-  const buf = bytes.slice().buffer;
-  return { byteLength: buf.byteLength, slice: (start, end) => buf.slice(start, end) };
+  return bytes.slice().buffer;
 }
 
 /** True when the server has `url` (a 1-byte range request; 404/410 mean no). */

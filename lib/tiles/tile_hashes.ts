@@ -1,16 +1,18 @@
 /**
  * Integrity of tile bytes against the registry's `hash` (SHA-256 of the `.npy`) and
- * `scales_hash`: checked for every tile a build opens when it reads over HTTP, and on local
- * disk when asked (`--check-hashes`, env TZ_CHECK_HASHES=1). The digest is computed in 8 MB
- * pieces (range requests over HTTP), so memory stays bounded, and once per tile per isolate:
- * every shard of a worker that touches the tile reuses the verdict. A mismatch is a
- * `HashMismatch` naming the file, raised when the tile is opened — before any of its pixels
- * are read into a shard.
+ * `scales_hash`. A build does not come here: its main thread hashes each tile once as it
+ * fetches or reads it (lib/remote/tile_spool.ts), with the digests of only the tiles it needs
+ * ({@link tileDigests}: the rows of those tiles, not the whole 2.7-million-row registry).
+ * Other readers of a URL or of `--check-hashes` input (verify) check here, when a tile is
+ * opened: the digest computed in 8 MB pieces (range requests over HTTP), once per tile per
+ * isolate. A mismatch is a `HashMismatch` naming the file, before any pixel is read.
  */
 import { createHash } from "node:crypto";
 import {
   asyncBufferFromFile,
+  type DecodedArray,
   parquetMetadataAsync,
+  parquetRead,
   parquetReadObjects,
   parquetSchema,
 } from "../deps/hyparquet.ts";
@@ -71,6 +73,96 @@ async function readHashes(path: string): Promise<Map<string, TileHashes>> {
     }
   }
   return out;
+}
+
+/**
+ * The registry's digests of `tiles` (keyed `year/lonI/latI`; first occurrence of a tile wins,
+ * as in registryTiles), reading only what it must: the key columns, then the hash columns of
+ * just the row ranges that hold those tiles. Empty when the registry has no hash columns.
+ *
+ * @example
+ * ```ts
+ * const digests = await tileDigests("http://127.0.0.1:8080/registry.parquet", plan.tiles);
+ * digests.get(digestKey(plan.tiles[0]))?.hash; // "9f86d0…" or null
+ * ```
+ */
+export async function tileDigests(
+  path: string,
+  tiles: readonly TileRef[],
+): Promise<Map<string, TileHashes>> {
+  const file = isUrl(path) ? await remoteAsyncBuffer(path) : await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file, { geoparquet: false });
+  const names = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
+  const out = new Map<string, TileHashes>();
+  const hashCols = ["hash", "scales_hash"].filter((c) => names.has(c));
+  if (hashCols.length === 0 || tiles.length === 0) return out;
+  const wanted = new Set(tiles.map(digestKey));
+  const ints = names.has("lon_i") && names.has("lat_i");
+  const keyCols = ["year", ints ? "lon_i" : "lon", ints ? "lat_i" : "lat"];
+  const rows: { row: number; key: string }[] = [];
+  const seen = new Set<string>();
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    const n = groupEnd - groupStart;
+    const cols: Record<string, unknown[]> = Object.fromEntries(
+      keyCols.map((c) => [c, new Array(n)]),
+    );
+    await parquetRead({
+      file,
+      metadata,
+      rowStart: groupStart,
+      rowEnd: groupEnd,
+      columns: keyCols,
+      compressors,
+      onChunk: ({ columnName, columnData, rowStart }: {
+        columnName: string;
+        columnData: DecodedArray;
+        rowStart: number;
+      }) => {
+        const dst = cols[columnName];
+        for (let k = 0; k < columnData.length; k++) {
+          const at = rowStart - groupStart + k;
+          if (at >= 0 && at < n) dst[at] = columnData[k];
+        }
+      },
+    });
+    for (let i = 0; i < n; i++) {
+      const lon = Number(cols[keyCols[1]][i]), lat = Number(cols[keyCols[2]][i]);
+      const key = `${Number(cols.year[i])}/${ints ? lon : Math.round(lon * 100)}/${
+        ints ? lat : Math.round(lat * 100)
+      }`;
+      if (!wanted.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ row: groupStart + i, key });
+    }
+    groupStart = groupEnd;
+  }
+  // Runs of nearby rows: a zone's tiles sit in one stretch per latitude row.
+  for (let a = 0; a < rows.length;) {
+    let b = a + 1;
+    while (b < rows.length && rows[b].row - rows[b - 1].row <= 64) b++;
+    const rowStart = rows[a].row, rowEnd = rows[b - 1].row + 1;
+    const got = await parquetReadObjects({
+      file,
+      metadata,
+      columns: hashCols,
+      rowStart,
+      rowEnd,
+      compressors,
+    });
+    for (let k = a; k < b; k++) {
+      const r = got[rows[k].row - rowStart];
+      out.set(rows[k].key, { hash: r.hash ?? null, scalesHash: r.scales_hash ?? null });
+    }
+    a = b;
+  }
+  return out;
+}
+
+/** The key of a tile in {@link tileDigests}' map. */
+export function digestKey(tile: TileRef): string {
+  return key(tile.year, tile.lonI, tile.latI);
 }
 
 /** SHA-256 (hex) of a local file or a URL, read in pieces. */

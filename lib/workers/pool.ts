@@ -48,6 +48,11 @@ export interface PoolOptions<Job, Init> {
 export interface RunOptions {
   /** Stops handing out jobs; the jobs in hand finish, then the run rejects with the reason. */
   signal?: AbortSignal;
+  /**
+   * Resolves when job `index` may be handed out (e.g. once the tiles it reads are fetched);
+   * asked in job order, for the next job only. A rejection is that job's error.
+   */
+  ready?: (index: number) => Promise<void>;
 }
 
 /** What one job came to: its result, or the error it threw in its worker. */
@@ -77,6 +82,10 @@ interface Run {
   /** Stop at the first job error (run) or go on (runSettled). */
   failFast: boolean;
   signal?: AbortSignal;
+  ready?: (index: number) => Promise<void>;
+  /** Jobs below this index have been declared ready; `gating` while the next one is asked. */
+  cleared: number;
+  gating: boolean;
   /** Why the run stops early: a crash or the first job error. */
   failure?: Error;
   finish: () => void;
@@ -228,6 +237,9 @@ export class WorkerPool<Job, Result, Message = never> {
         onOutcome: onOutcome ?? (() => {}),
         failFast,
         signal: opts.signal,
+        ready: opts.ready,
+        cleared: 0,
+        gating: false,
         finish: () => {
           opts.signal?.removeEventListener("abort", onAbort);
           this.#run = undefined;
@@ -251,6 +263,7 @@ export class WorkerPool<Job, Result, Message = never> {
       for (const s of this.#slots) {
         if (run.next >= run.jobs.length) break;
         if (!s.ready || s.dead || s.job !== undefined) continue;
+        if (!this.#cleared(run)) break;
         const id = run.next++;
         s.job = id;
         try {
@@ -263,9 +276,44 @@ export class WorkerPool<Job, Result, Message = never> {
         }
       }
     }
-    if (this.#slots.some((s) => s.job !== undefined)) return;
+    if (this.#slots.some((s) => s.job !== undefined) || (run.gating && !stopping)) return;
     if (this.#slots.every((s) => s.dead)) run.failure ??= this.#broken;
     if (run.failure || run.signal?.aborted || run.next >= run.jobs.length) run.finish();
+  }
+
+  /** Whether job `run.next` may go out now; if not, asks once and pumps when it may. */
+  #cleared(run: Run): boolean {
+    if (!run.ready || run.cleared > run.next) return true;
+    if (run.gating) return false;
+    run.gating = true;
+    const id = run.next;
+    run.ready(id).then(
+      () => {
+        if (this.#run !== run) return;
+        run.gating = false;
+        run.cleared = id + 1;
+        this.#pump();
+      },
+      (e) => {
+        if (this.#run !== run) return;
+        run.gating = false;
+        // The job fails without being handed out; the run goes on with the next one.
+        run.next = id + 1;
+        run.cleared = id + 1;
+        const label = this.#describe(run.jobs[id] as Job, id);
+        const error = new Error(`${label}: ${(e as Error)?.message ?? e}`);
+        const outcome: JobOutcome<unknown> = { ok: false, error, detail: error.message };
+        run.outcomes[id] = outcome;
+        if (run.failFast) run.failure ??= error;
+        try {
+          run.onOutcome(outcome, id);
+        } catch (err) {
+          run.failure ??= err as Error;
+        }
+        this.#pump();
+      },
+    );
+    return false;
   }
 
   #onMessage(slot: Slot, m: FromWorker): void {

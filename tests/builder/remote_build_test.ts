@@ -29,6 +29,10 @@ async function pixelDiffs(a: string, b: string): Promise<string[]> {
 }
 
 function build(base: string, out: string, ...more: string[]) {
+  return buildIn({}, base, out, ...more);
+}
+
+function buildIn(env: Record<string, string>, base: string, out: string, ...more: string[]) {
   return runCli("build", [
     base,
     "--zones",
@@ -38,7 +42,7 @@ function build(base: string, out: string, ...more: string[]) {
     "--output-dir",
     out,
     ...more,
-  ]);
+  ], env);
 }
 
 Deno.test({
@@ -136,6 +140,9 @@ Deno.test({
         );
 
         await t.step("a remote build killed mid-way and resumed: identical stores", async () => {
+          // Its own temp dir: the killed build's spool must be gone once the next one ran.
+          const tmpdir = join(tmp, "tmpdir-killed");
+          await Deno.mkdir(tmpdir);
           const proxy = startFaultProxy(
             nginx.url,
             (path) => path.endsWith(".npy") ? "slow" : undefined,
@@ -158,6 +165,7 @@ Deno.test({
                 "1",
               ],
               cwd: REPO,
+              env: { TMPDIR: tmpdir },
               stdout: "null",
               stderr: "null",
             }).spawn();
@@ -173,10 +181,11 @@ Deno.test({
             child.kill("SIGKILL");
             const status = await child.status;
             assert(done >= 2 && !status.success, `killed after ${done} shards, ${status.code}`);
-            const r = await build(nginx.url, out, "--resume");
+            const r = await buildIn({ TMPDIR: tmpdir }, nginx.url, out, "--resume");
             assertEquals(r.code, 0, r.stderr + r.stdout);
             assert(/already done/.test(r.stdout), r.stdout);
             assertDeepEquals(await diffTrees(local, out), []);
+            assertDeepEquals([...Deno.readDirSync(tmpdir)].map((e) => e.name), []);
           } finally {
             await proxy.stop();
           }

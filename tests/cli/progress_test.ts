@@ -8,6 +8,7 @@ import { assertEquals } from "../assert.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 import { printed, smallDataset } from "./helpers.ts";
+import { byteRate } from "../../lib/cli/progress.ts";
 
 /** Every tick prints: the test does not depend on how fast the machine is. */
 const EVERY_TICK = { TZ_PROGRESS_INTERVAL_MS: "0" };
@@ -76,4 +77,9 @@ Deno.test("piped output gets plain progress lines, not bars", async (t) => {
       assertEquals(r.stdout.includes(`Data: ${sample}`), true, printed(r));
     });
   });
+});
+
+Deno.test("byteRate: the amount since the start and its rate, in MiB", () => {
+  assertEquals(byteRate(0, 3 * 2 ** 20, 2, "fetched"), "3.0 MiB fetched at 1.5 MiB/s");
+  assertEquals(byteRate(2 ** 20, 2 ** 20, 0, "fetched"), "0.0 MiB fetched at 0.0 MiB/s");
 });

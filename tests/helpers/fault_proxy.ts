@@ -4,14 +4,16 @@
  * fault is exactly what a client meets on the wire: a 503 with `Retry-After`, a connection
  * closed before any response (reset), a body cut short of its Content-Length (truncated), a
  * response that stalls past the client's timeout, the right length with one byte flipped, or
- * a correct answer 40 ms late ("slow", to give a kill test time to strike mid-build).
+ * a correct answer 40 ms late ("slow", to give a kill test time to strike mid-build). Each hit
+ * records where a cut body stopped (`cutAt`), so a test can check that the retry's Range
+ * starts exactly there.
  */
 
 /** What the proxy does to one request. */
 export type Fault = "503" | "reset" | "truncate" | "stall" | "flip" | "slow";
 
-/** Decides the fault for the `n`-th request (1-based) to `path`, or none. */
-export type FaultPlan = (path: string, n: number) => Fault | undefined;
+/** Decides the fault for the `n`-th request (1-based) to `path` (with its Range, if any). */
+export type FaultPlan = (path: string, n: number, range: string | undefined) => Fault | undefined;
 
 /** One request the proxy saw. */
 export interface ProxyHit {
@@ -19,6 +21,10 @@ export interface ProxyHit {
   readonly range: string | undefined;
   readonly atMs: number;
   readonly fault: Fault | undefined;
+  /** For a truncated or stalled body: the file offset of the first byte not sent. */
+  cutAt?: number;
+  /** Body bytes sent. */
+  bytes?: number;
 }
 
 export interface FaultProxy {
@@ -72,8 +78,9 @@ export function startFaultProxy(upstream: string, plan: FaultPlan, stallMs = 400
       const range = lines.find((l) => /^range:/i.test(l))?.replace(/^range:\s*/i, "");
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
-      const fault = plan(decodeURIComponent(path), n);
-      hits.push({ path: decodeURIComponent(path), range, atMs: Date.now() - t0, fault });
+      const fault = plan(decodeURIComponent(path), n, range);
+      const hit: ProxyHit = { path: decodeURIComponent(path), range, atMs: Date.now() - t0, fault };
+      hits.push(hit);
       if (fault === "reset") return; // closed with no response at all
       if (fault === "503") {
         await writeAll(
@@ -95,6 +102,11 @@ export function startFaultProxy(upstream: string, plan: FaultPlan, stallMs = 400
       for (const [k, v] of res.headers) if (keep.includes(k)) out += `${k}: ${v}\r\n`;
       out += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
       await writeAll(conn, enc.encode(out));
+      const start = Number(/^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "")?.[1] ?? 0);
+      if (fault === "truncate" || fault === "stall") {
+        hit.cutAt = start + (body.length >> 1);
+        hit.bytes = body.length >> 1;
+      } else hit.bytes = body.length;
       if (fault === "truncate") {
         await writeAll(conn, body.subarray(0, body.length >> 1));
         return;

@@ -183,3 +183,36 @@ Deno.test("closing the pool during a run rejects the run at once", async () => {
   await running.catch((e) => msg = (e as Error).message);
   assertEquals(msg, "test pool closed during a run");
 });
+
+Deno.test("ready gate: a job goes out only once its ready resolves; a rejection is its error", async () => {
+  const { p, counters } = pool(2);
+  try {
+    const jobs: TestJob[] = [{ value: 0 }, { value: 1 }, { value: 2 }];
+    const asked: number[] = [];
+    let open1 = () => {};
+    const gate1 = new Promise<void>((r) => open1 = r);
+    const run = p.runSettled(jobs, {
+      ready: (i) => {
+        asked.push(i);
+        if (i === 1) return gate1;
+        if (i === 2) return Promise.reject(new Error("tile could not be had"));
+        return Promise.resolve();
+      },
+    });
+    // Job 0 finishes; job 1 waits for its gate however long, job 2 is not even asked yet.
+    while (counters().finished < 1) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(JSON.stringify(asked), "[0,1]");
+    assertEquals(counters().started, 1);
+    open1();
+    const outcomes = await run;
+    assertEquals(JSON.stringify(asked), "[0,1,2]");
+    assertEquals(counters().started, 2);
+    assertEquals(outcomes[0].ok && outcomes[1].ok, true);
+    const third = outcomes[2] as Extract<JobOutcome<unknown>, { ok: false }>;
+    assertEquals(third.ok, false);
+    assertEquals(third.error.message, "value 2: tile could not be had");
+  } finally {
+    p.close();
+  }
+});

@@ -1,0 +1,370 @@
+/**
+ * One remote file fetched whole into a local file, in as few requests as the network allows:
+ * one GET whose body streams to disk and through SHA-256 as it arrives. A response that is cut
+ * short, stalls past the time limit, or is refused with a 5xx/429/408 is retried with backoff
+ * and jitter (after the server's `Retry-After`, capped) by a `Range: bytes=N-` request from
+ * the byte reached — so no byte is fetched twice and the digest sees every byte once, in
+ * order. An attempt that brought new bytes does not use up a retry.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { TesseraError } from "../errors.ts";
+import type { Limiter } from "../read/limiter.ts";
+import { backoffDelay } from "../read/retry.ts";
+import { sleep } from "../read/storage.ts";
+import { retryAfterMs } from "../tiles/remote.ts";
+
+/** How a file is fetched. */
+export interface FetchFileOptions {
+  /** Every request (one per attempt) runs through this: it bounds the connections. */
+  readonly limiter: Limiter;
+  /** Longest wait for the response headers, and then for each next piece of the body. */
+  readonly timeoutMs: number;
+  /** Further attempts after one that failed without bringing any new byte. */
+  readonly retries: number;
+  readonly signal?: AbortSignal;
+  /** Called with each piece's size as it is written (progress, counters). */
+  readonly onBytes?: (n: number) => void;
+  /** Called before each request (counters). */
+  readonly onRequest?: (range: string | undefined) => void;
+}
+
+/** What a fetch did. */
+export interface FetchedFile {
+  /** The file's length. */
+  readonly bytes: number;
+  /** SHA-256 (hex) of the file, computed as the bytes arrived. */
+  readonly sha256: string;
+  /** Requests made (1 when nothing went wrong). */
+  readonly requests: number;
+  /** Requests that continued from a byte reached (`Range: bytes=N-`). */
+  readonly resumed: number;
+}
+
+/** Time spent in SHA-256 updates by this isolate (for `--json` and the benchmark). */
+export const hashCounters = { ms: 0, bytes: 0 };
+
+/** `hash.update(bytes)`, timed into {@link hashCounters}. */
+export function hashUpdate(hash: Hash, bytes: Uint8Array): void {
+  const t0 = performance.now();
+  hash.update(bytes);
+  hashCounters.ms += performance.now() - t0;
+  hashCounters.bytes += bytes.length;
+}
+
+/** Body bytes gathered before one write(2) (and one hash update). */
+const WRITE_BYTES = 1 << 20;
+
+/** A failure worth another attempt, and what to say if the attempts run out. */
+class Retryable extends Error {
+  constructor(message: string, readonly status?: number, readonly waitMs?: number) {
+    super(message);
+  }
+}
+
+/** Where fetched bytes go, in order: a file, or memory shared with the shard workers. */
+export interface ByteSink {
+  /** Takes the next bytes of the file (it may hold them until `flush`). */
+  append(bytes: Uint8Array): Promise<void>;
+  /** Drops everything taken (a server that ignored Range is sending the file again). */
+  reset(): Promise<void>;
+  /** Puts away whatever is held. */
+  flush(): Promise<void>;
+}
+
+/**
+ * A sink writing to `file` (opened for writing, empty) in pieces of about a MiB.
+ *
+ * @example
+ * ```ts
+ * using f = await Deno.open("x.part", { write: true, createNew: true });
+ * await fetchFileTo(url, fileSink(f), opts);
+ * ```
+ */
+export function fileSink(file: Deno.FsFile): ByteSink {
+  const held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const flush = async () => {
+    if (heldBytes === 0) return;
+    const piece = held.length === 1 ? held[0] : concat(held, heldBytes);
+    held.length = 0;
+    heldBytes = 0;
+    await writeAll(file, piece);
+  };
+  return {
+    async append(bytes) {
+      held.push(bytes);
+      heldBytes += bytes.length;
+      if (heldBytes >= WRITE_BYTES) await flush();
+    },
+    async reset() {
+      held.length = 0;
+      heldBytes = 0;
+      await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+    },
+    flush,
+  };
+}
+
+/**
+ * A sink into a SharedArrayBuffer of the file's announced length, which shard workers read
+ * without a copy through the disk (lib/remote/tile_record.ts).
+ */
+export class MemorySink implements ByteSink {
+  readonly buffer: SharedArrayBuffer;
+  readonly #view: Uint8Array;
+  length = 0;
+
+  constructor(size: number) {
+    this.buffer = new SharedArrayBuffer(size);
+    this.#view = new Uint8Array(this.buffer);
+  }
+
+  append(bytes: Uint8Array): Promise<void> {
+    if (this.length + bytes.length > this.#view.length) {
+      return Promise.reject(
+        new TesseraError(
+          "RemoteFetch",
+          `the server sent more than the ${this.#view.length} bytes it announced`,
+        ),
+      );
+    }
+    this.#view.set(bytes, this.length);
+    this.length += bytes.length;
+    return Promise.resolve();
+  }
+
+  reset(): Promise<void> {
+    this.length = 0;
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A sink, or how to make one once the file's length is known (from the first response). */
+export type SinkSource = ByteSink | ((length: number | undefined) => Promise<ByteSink>);
+
+/**
+ * Fetches `url` into `dst` from its first byte to its last, hashing as it goes; returns its
+ * length and SHA-256. Throws `MissingFile` on 404/410, and `RemoteFetch` naming the URL and
+ * the last status or error once the attempts run out.
+ *
+ * @example
+ * ```ts
+ * using f = await Deno.open("tile.npy.part", { write: true, createNew: true });
+ * const opts = { limiter: new Limiter(8), timeoutMs: 30_000, retries: 4 };
+ * const got = await fetchFileTo(url, fileSink(f), opts);
+ * if (got.sha256 !== want) throw new Error("bad bytes");
+ * ```
+ */
+export async function fetchFileTo(
+  url: string,
+  dst: SinkSource,
+  opts: FetchFileOptions,
+): Promise<FetchedFile> {
+  const state: FetchState = {
+    pos: 0,
+    hash: createHash("sha256"),
+    total: undefined,
+    sink: typeof dst === "function" ? undefined : dst,
+    makeSink: typeof dst === "function" ? dst : undefined,
+  };
+  let requests = 0, resumed = 0, failures = 0;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const before = state.pos;
+    try {
+      requests++;
+      if (state.pos > 0) resumed++;
+      const done = await opts.limiter.run(() => attempt(url, state, opts), opts.signal);
+      if (done) {
+        await state.sink?.flush();
+        return { bytes: state.pos, sha256: state.hash.digest("hex"), requests, resumed };
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (!(e instanceof Retryable)) throw e;
+      // New bytes arrived: the connection works, so this failure does not count.
+      if (state.pos > before) failures = 0;
+      if (++failures > opts.retries) {
+        const status = e.status ? `HTTP ${e.status}: ` : "";
+        throw new TesseraError(
+          "RemoteFetch",
+          `cannot fetch it (${status}${e.message}) after ${requests} attempt(s), ${state.pos} ` +
+            "byte(s) received; check the server or the URL and try again (--retries, --timeout)",
+          url,
+        );
+      }
+      const full = backoffDelay(failures, { baseDelayMs: 100, maxDelayMs: 5000 });
+      const jittered = full / 2 + Math.random() * full / 2;
+      await sleep(Math.max(jittered, e.waitMs ?? 0), opts.signal);
+    }
+  }
+}
+
+/**
+ * One request from `state.pos`: true when the file is complete, a `Retryable` when another
+ * attempt may help, any other error when it cannot.
+ */
+interface FetchState {
+  pos: number;
+  hash: Hash;
+  total: number | undefined;
+  sink: ByteSink | undefined;
+  makeSink: ((length: number | undefined) => Promise<ByteSink>) | undefined;
+}
+
+async function attempt(url: string, state: FetchState, opts: FetchFileOptions): Promise<boolean> {
+  const range = state.pos > 0 ? `bytes=${state.pos}-` : undefined;
+  opts.onRequest?.(range);
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(opts.signal!.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      ctrl.abort(new DOMException("stalled", "TimeoutError"));
+    }, opts.timeoutMs);
+  };
+  const stall = () =>
+    new Retryable(`no bytes for ${opts.timeoutMs / 1000} s at byte ${state.pos}`, undefined);
+  arm();
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: range ? { Range: range } : {}, signal: ctrl.signal });
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      throw stalled ? stall() : new Retryable(`GET failed: ${(e as Error).message}`);
+    }
+    if (res.status === 404 || res.status === 410) {
+      await res.body?.cancel();
+      throw new TesseraError(
+        "MissingFile",
+        `the server has no such file (HTTP ${res.status}); check the URL and year, or the registry`,
+        url,
+      );
+    }
+    if (res.status === 416 && state.total === state.pos) {
+      await res.body?.cancel();
+      return true; // asked for the bytes after the last one: there are none
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      const s = res.status;
+      const wait = s === 429 || s === 503 ? retryAfterMs(res.headers.get("Retry-After")) : 0;
+      const message = `HTTP ${s} ${res.statusText}`.trim();
+      if (s >= 500 || s === 429 || s === 408) throw new Retryable(message, s, wait);
+      throw new TesseraError(
+        "RemoteFetch",
+        `the server refused it (${message}); check the URL and your access to it`,
+        url,
+      );
+    }
+    if (range && res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get("Content-Range") ?? "");
+      if (!m || Number(m[1]) !== state.pos) {
+        await res.body?.cancel();
+        throw new TesseraError(
+          "RemoteFetch",
+          `asked for bytes from ${state.pos}, the server answered ` +
+            `"${res.headers.get("Content-Range")}"; the server mishandles ranges`,
+          url,
+        );
+      }
+      if (m[3] !== "*") state.total = Number(m[3]);
+    } else {
+      // A first request, or a server that ignores Range (200: the whole file again).
+      if (state.pos > 0) await restart(state);
+      const length = res.headers.get("Content-Length");
+      state.total = length === null ? undefined : Number(length);
+    }
+    state.sink ??= await state.makeSink!(state.total);
+    await streamBody(res, state, opts, arm).catch((e) => {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (e instanceof TesseraError) throw e;
+      throw stalled ? stall() : new Retryable(
+        `the connection broke at byte ${state.pos}: ${(e as Error).message}`,
+      );
+    });
+    if (state.total !== undefined && state.pos < state.total) {
+      throw new Retryable(`the body ended at byte ${state.pos} of ${state.total}`);
+    }
+    return true;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Hands the body to the sink and the digest piece by piece, advancing `state.pos`. */
+async function streamBody(
+  res: Response,
+  state: FetchState,
+  opts: FetchFileOptions,
+  arm: () => void,
+): Promise<void> {
+  for await (const chunk of res.body!) {
+    arm();
+    await state.sink!.append(chunk);
+    hashUpdate(state.hash, chunk);
+    state.pos += chunk.length;
+    opts.onBytes?.(chunk.length);
+  }
+}
+
+/** Empties the sink and the digest: the next bytes are the file's first. */
+async function restart(state: FetchState): Promise<void> {
+  await state.sink?.reset();
+  state.pos = 0;
+  state.hash = createHash("sha256");
+}
+
+function concat(parts: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
+/**
+ * SHA-256 (hex) and length of a local file, read sequentially in 4 MiB pieces (page-cache
+ * speed; the hash is the cost). `onBytes` sees each piece.
+ *
+ * @example
+ * ```ts
+ * const { sha256 } = await hashLocalFile("/data/…/grid_0.15_52.25.npy");
+ * ```
+ */
+export async function hashLocalFile(
+  path: string,
+  onBytes?: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash("sha256");
+  using f = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(4 << 20);
+  let bytes = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const n = await f.read(buf);
+    if (n === null || n === 0) break;
+    hashUpdate(h, buf.subarray(0, n));
+    bytes += n;
+    onBytes?.(n);
+  }
+  return { sha256: h.digest("hex"), bytes };
+}

@@ -1,0 +1,168 @@
+/**
+ * The transfer side of remote builds (lib/remote/), against a real nginx on loopback through
+ * our fault-injecting proxy: a body cut mid-way is resumed by a Range request from exactly the
+ * byte reached (checked at the proxy) and each file is fetched once; `--cache-dir` keeps the
+ * fetched files so a repeated build sends no tile request at all, and a cached file whose
+ * bytes changed is detected by its hash and fetched again; the temp spool on disk (shared
+ * memory off) gives the same stores, leaves nothing in $TMPDIR and reports MiB/s — every store
+ * identical to the local build's.
+ */
+import { join } from "node:path";
+import { ok as assert } from "node:assert";
+import { assertDeepEquals, assertEquals } from "../assert.ts";
+import { runCli } from "../helpers/cli.ts";
+import { withTmp } from "../helpers/env.ts";
+import { startFaultProxy } from "../helpers/fault_proxy.ts";
+import { nginxUnavailable, withNginx } from "../helpers/nginx.ts";
+import { diffTrees } from "../helpers/store_files.ts";
+import { generateFixtures } from "../../lib/sample_data/mod.ts";
+import { mirrorPath } from "../../lib/remote/cache_paths.ts";
+
+const NO_NGINX = await nginxUnavailable();
+if (NO_NGINX) console.warn(`remote transfer tests skipped: ${NO_NGINX}`);
+
+const TILE = "grid_-0.05_51.45";
+const TILE_NPY = `global_0.1_degree_representation/2024/${TILE}/${TILE}.npy`;
+const isTileFile = (p: string) => /\.(npy|tiff)$/.test(p);
+
+function build(base: string, out: string, more: string[] = [], env: Record<string, string> = {}) {
+  return runCli("build", [
+    base,
+    "--zones",
+    "30,31",
+    "--year",
+    "2024",
+    "--output-dir",
+    out,
+    "--json",
+    ...more,
+  ], env);
+}
+
+/** `tz-spool-*` entries in the temp dir (the spool must leave none behind). */
+function spoolLeftovers(tmpdir: string): string[] {
+  return [...Deno.readDirSync(tmpdir)].map((e) => e.name).filter((n) => n.startsWith("tz-spool-"));
+}
+
+Deno.test({
+  name: "remote transfer: resume from the byte reached, cache reuse, corrupt cache, disk spool",
+  ignore: NO_NGINX !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    await withTmp("tz-transfer-", async (tmp) => {
+      const data = join(tmp, "data");
+      await generateFixtures({ out: data, tiles: 2, bands: 8, groups: ["greenwich"] });
+      const local = join(tmp, "local");
+      const r0 = await build(data, local);
+      assertEquals(r0.code, 0, r0.stderr);
+
+      const skipped = await withNginx(data, async (nginx) => {
+        await t.step("a body cut mid-way resumes from the byte reached", async () => {
+          // The tile's whole-file GET (no Range) is cut at half its length, once.
+          const proxy = startFaultProxy(
+            nginx.url,
+            (path, _n, range) =>
+              path.endsWith(`${TILE}.npy`) && range === undefined ? "truncate" : undefined,
+          );
+          try {
+            const out = join(tmp, "resumed");
+            const r = await build(proxy.url, out);
+            assertEquals(r.code, 0, r.stderr + r.stdout);
+            assertDeepEquals(await diffTrees(local, out), []);
+            const hits = proxy.hits.filter((h) => h.path === `/${TILE_NPY}`);
+            const cut = hits.find((h) => h.fault === "truncate");
+            assert(cut?.cutAt && cut.cutAt > 0, JSON.stringify(hits));
+            const after = hits[hits.indexOf(cut) + 1];
+            assertEquals(after?.range, `bytes=${cut.cutAt}-`, JSON.stringify(hits));
+            // Bytes of the file sent once in all (plus the band vote's header read).
+            const size = (await Deno.stat(join(data, TILE_NPY))).size;
+            const sent = hits.filter((h) => h.range !== "bytes=0-4095")
+              .reduce((a, h) => a + (h.bytes ?? 0), 0);
+            assertEquals(sent, size, JSON.stringify(hits));
+            const transfer = JSON.parse(r.stdout).transfer;
+            assert(transfer.resumed >= 1, JSON.stringify(transfer));
+          } finally {
+            await proxy.stop();
+          }
+        });
+
+        const cache = join(tmp, "cache");
+        await t.step("--cache-dir: a repeated build fetches no tile file again", async () => {
+          const proxy = startFaultProxy(nginx.url, () => undefined);
+          try {
+            const first = await build(proxy.url, join(tmp, "cached1"), ["--cache-dir", cache]);
+            assertEquals(first.code, 0, first.stderr + first.stdout);
+            assertDeepEquals(await diffTrees(local, join(tmp, "cached1")), []);
+            const fetched = proxy.hits.filter((h) => isTileFile(h.path)).length;
+            assert(fetched > 0, "the first build fetched nothing");
+            proxy.hits.length = 0;
+            const again = await build(proxy.url, join(tmp, "cached2"), ["--cache-dir", cache]);
+            assertEquals(again.code, 0, again.stderr + again.stdout);
+            assertDeepEquals(await diffTrees(local, join(tmp, "cached2")), []);
+            assertDeepEquals(proxy.hits.filter((h) => isTileFile(h.path)), []);
+            const transfer = JSON.parse(again.stdout).transfer;
+            assertEquals(transfer.bytesFetched, 0, JSON.stringify(transfer));
+            assert(transfer.cacheHits > 0, JSON.stringify(transfer));
+          } finally {
+            await proxy.stop();
+          }
+        });
+
+        await t.step("a corrupt cache file is detected and fetched again", async () => {
+          const proxy = startFaultProxy(nginx.url, () => undefined);
+          try {
+            const copy = mirrorPath(cache, `${proxy.url}${TILE_NPY}`);
+            // The cache is per server: fill this proxy's copy first, then damage it.
+            const fill = await build(proxy.url, join(tmp, "fill"), ["--cache-dir", cache]);
+            assertEquals(fill.code, 0, fill.stderr + fill.stdout);
+            const bytes = await Deno.readFile(copy);
+            bytes[bytes.length - 5] ^= 0x40;
+            await Deno.writeFile(copy, bytes);
+            proxy.hits.length = 0;
+            const r = await build(proxy.url, join(tmp, "recovered"), ["--cache-dir", cache]);
+            assertEquals(r.code, 0, r.stderr + r.stdout);
+            assertDeepEquals(await diffTrees(local, join(tmp, "recovered")), []);
+            const tileHits = proxy.hits.filter((h) => isTileFile(h.path));
+            assertDeepEquals(tileHits.map((h) => h.path), [`/${TILE_NPY}`]);
+            const transfer = JSON.parse(r.stdout).transfer;
+            assertEquals(transfer.cacheRejected, 1, JSON.stringify(transfer));
+            // The cache holds the good bytes again.
+            assertEquals(
+              (await Deno.readFile(copy)).length === bytes.length &&
+                (await Deno.readFile(copy))[bytes.length - 5] !== bytes[bytes.length - 5],
+              true,
+            );
+          } finally {
+            await proxy.stop();
+          }
+        });
+
+        await t.step("the temp spool on disk: identical stores, nothing left behind", async () => {
+          const spoolTmp = join(tmp, "tmpdir");
+          await Deno.mkdir(spoolTmp);
+          const out = join(tmp, "disk-spool");
+          // Without --json: the plain progress lines carry the MiB fetched and the rate.
+          const r = await runCli(
+            "build",
+            [nginx.url, "--zones", "30,31", "--year", "2024", "--output-dir", out],
+            { TZ_SPOOL_MEMORY_MB: "0", TMPDIR: spoolTmp, TZ_PROGRESS_INTERVAL_MS: "0" },
+          );
+          assertEquals(r.code, 0, r.stderr + r.stdout);
+          assertDeepEquals(await diffTrees(local, out), []);
+          assertDeepEquals(spoolLeftovers(spoolTmp), []);
+          assert(
+            /^utm30: \d+\/\d+ shards \(\d+%\), [\d.]+ s, [\d.]+ MiB fetched at [\d.]+ MiB\/s$/m
+              .test(r.stderr),
+            r.stderr,
+          );
+          assert(
+            /Tiles: \d+ tile\(s\): fetched [\d.]+ MiB in \d+ request/.test(r.stdout),
+            r.stdout,
+          );
+        });
+      });
+      if (skipped) console.warn(`remote transfer tests skipped: ${skipped}`);
+    });
+  },
+});
