@@ -54,10 +54,13 @@ export function consolidatedBlock(
  * ```
  */
 export function withConsolidated(
-  root: Record<string, unknown>,
+  root: object,
   block: ConsolidatedMetadata,
 ): Record<string, unknown> {
-  const { attributes, zarr_format, node_type, consolidated_metadata: _, ...rest } = root;
+  const { attributes, zarr_format, node_type, consolidated_metadata: _, ...rest } = root as Record<
+    string,
+    unknown
+  >;
   return { attributes, zarr_format, consolidated_metadata: block, node_type, ...rest };
 }
 
