@@ -1,4 +1,4 @@
-/** `deno task manifest [DIR]`: `_stores.json` and each store's `_chunk_manifest.json` (SPEC §7). */
+/** `deno task manifest [DIR]`: `_stores.json` and each store's `{store}.manifest.json` (SPEC §7). */
 import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { requireStoreFolder } from "../lib/cli/paths.ts";
 import { formatManifestReport, writeManifests } from "../lib/manifest/manifest.ts";
@@ -7,8 +7,9 @@ import { defaultStoreDir } from "../lib/sample_stores.ts";
 const USAGE = `
 deno task manifest [DIR] [--json]
 
-Writes DIR/_stores.json (the utm{ZZ}_{YYYY}.zarr stores in DIR) and, in each store,
-_chunk_manifest.json (the shards that exist, grid, stretch and preview flags) for the viewer.
+Writes DIR/_stores.json (the utm{ZZ}_{YYYY}.zarr stores in DIR) and, beside each store,
+DIR/{store}.manifest.json (the shards that exist, grid, stretch and preview flags) for the
+viewer; nothing is written inside a store (an older _chunk_manifest.json there is removed).
 DIR defaults to $TESSERA_DATA/zarr, else to the sample's stores (built on first use).
 Files are replaced atomically and left alone when already up to date. \`serve\` runs this too.
 

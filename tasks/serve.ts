@@ -12,7 +12,7 @@ deno task serve [DIR] [options]
 
 Serves the Zarr stores in DIR (byte ranges, CORS) and the viewer at /.
 DIR defaults to $TESSERA_DATA/zarr, else to the sample's stores (built on first use).
-Manifests (_stores.json, _chunk_manifest.json) are refreshed first; nothing else is written.
+Manifests (_stores.json, {store}.manifest.json) are refreshed first; nothing else is written.
 
 Options:
   --port N       port (default 8000; 0 picks a free one)

@@ -3,7 +3,7 @@
  * the URL layout of the serve contract (`/` → viewer/dist/index.html, `/viewer/…` →
  * viewer/dist/…, everything else → files under DIR), byte ranges (`a-b`, `a-`, `-n`: zarrita
  * reads shards with range and suffix requests), HEAD, CORS. When DIR has no `_stores.json` or a
- * store has no `_chunk_manifest.json`, they are made up in memory (nothing is written into DIR).
+ * store has no `{store}.manifest.json` beside it, they are made up in memory (nothing is written into DIR).
  * It counts requests, bytes sent and responses the client abandoned, for tests and benchmarks.
  *
  *   deno run -A viewer/dev_server.ts DIR [--port 8010]
@@ -60,7 +60,7 @@ async function storeNames(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-/** A `_chunk_manifest.json` per the contract, from the `scales` shard files present. */
+/** A `{store}.manifest.json` per the contract, from the `scales` shard files present. */
 async function manifest(storeDir: string, name: string): Promise<Record<string, unknown>> {
   const attrs = JSON.parse(await Deno.readTextFile(join(storeDir, "zarr.json"))).attributes ?? {};
   const emb = JSON.parse(await Deno.readTextFile(join(storeDir, "embeddings", "zarr.json")));
@@ -211,7 +211,7 @@ export function startDevServer(
     if (p !== root && !p.startsWith(root + "/")) return new Response("forbidden", { status: 403 });
     if (!await isFile(p)) {
       if (path === "/_stores.json") return jsonResponse(await storeNames(root));
-      const m = /^\/([^/]+\.zarr)\/_chunk_manifest\.json$/.exec(path);
+      const m = /^\/([^/]+\.zarr)\.manifest\.json$/.exec(path);
       if (m && await isFile(join(root, m[1], "zarr.json"))) {
         return jsonResponse(await manifest(join(root, m[1]), m[1]));
       }

@@ -1,10 +1,12 @@
 /**
  * Manifests (SPEC §7; layout agreed in docs/decisions/2026-11-24-preview-serve-contract.md):
- * `{dir}/_stores.json` lists the zone stores of a folder, and each store's
- * `_chunk_manifest.json` says which shards exist plus what a viewer needs before reading any
- * array (grid, stretch, preview levels), so a sparse store costs no 404s. Derived only from
- * what is on disk; rewritten atomically, and left untouched when nothing changed (so ETags
- * and mtimes stay stable across `serve` restarts).
+ * `{dir}/_stores.json` lists the zone stores of a folder, and each store's manifest
+ * `{dir}/{store}.manifest.json` — beside the store, never inside it, so the store's directory
+ * holds nothing but Zarr nodes (zarr-python warns about any other object) — says which shards
+ * exist plus what a viewer needs before reading any array (grid, stretch, preview levels), so
+ * a sparse store costs no 404s. Derived only from what is on disk; rewritten atomically, and
+ * left untouched when nothing changed (so ETags and mtimes stay stable across `serve`
+ * restarts). A `_chunk_manifest.json` an older version wrote inside a store is removed.
  */
 import { join } from "node:path";
 import { TesseraError } from "../errors.ts";
@@ -16,8 +18,25 @@ import { FsStore } from "../zarr/fs_store.ts";
 
 /** Name of the store list written into the folder. */
 export const STORES_FILE = "_stores.json";
-/** Name of the per-store manifest. */
+/** Suffix of a store's manifest, which sits beside it: `utm30_2024.zarr.manifest.json`. */
+export const MANIFEST_SUFFIX = ".manifest.json";
+/**
+ * Name of the per-store manifest older versions wrote *inside* the store; `writeManifests`
+ * removes it (it made zarr-python warn), verify reports it.
+ */
 export const CHUNK_MANIFEST_FILE = "_chunk_manifest.json";
+
+/**
+ * The file name of a store's manifest, in the folder that holds the store.
+ *
+ * @example
+ * ```ts
+ * manifestName("utm30_2024.zarr"); // "utm30_2024.zarr.manifest.json"
+ * ```
+ */
+export function manifestName(store: string): string {
+  return `${store}${MANIFEST_SUFFIX}`;
+}
 /** Version of the `_chunk_manifest.json` layout. */
 export const MANIFEST_FORMAT = 1;
 
@@ -110,10 +129,11 @@ export async function chunkManifest(storeDir: string): Promise<ChunkManifest> {
 }
 
 /**
- * Writes `_chunk_manifest.json` into every zone store directly under `dir` (directories named
- * `utm{ZZ}_{YYYY}.zarr`; symlinks and other names are ignored) and `_stores.json` listing the
- * stores that could be indexed, sorted. A store that cannot be indexed is left out and
- * reported in `problems`. Throws "BadArgument" when `dir` is not a directory.
+ * Writes the manifest `{store}.manifest.json` beside every zone store directly under `dir`
+ * (directories named `utm{ZZ}_{YYYY}.zarr`; symlinks and other names are ignored) and
+ * `_stores.json` listing the stores that could be indexed, sorted; removes an older
+ * version's `_chunk_manifest.json` from inside each store. A store that cannot be indexed is
+ * left out and reported in `problems`. Throws "BadArgument" when `dir` is not a directory.
  *
  * @example
  * ```ts
@@ -154,8 +174,11 @@ export async function writeManifests(dir: string): Promise<ManifestReport> {
       report.problems.push({ store: name, message: e.message });
       continue;
     }
-    const rel = `${name}/${CHUNK_MANIFEST_FILE}`;
+    const rel = manifestName(name);
     record(rel, await writeTextAtomic(join(dir, rel), JSON.stringify(manifest) + "\n"));
+    await Deno.remove(join(dir, name, CHUNK_MANIFEST_FILE)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
     report.stores.push(name);
     report.manifests.push(manifest);
   }

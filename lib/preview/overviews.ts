@@ -4,7 +4,8 @@
  * alpha-aware 2 × 2 reduction. Level k has pixel size 10·2^k m and shape ⌈H/2^k⌉ × ⌈W/2^k⌉ × 4;
  * the pyramid stops at the first level whose longest side is ≤ 1024 px.
  */
-import { SCALES_INNER_PX, SHARD_PX } from "../store/layout.ts";
+import { previewArrayAttributes } from "../store/georef.ts";
+import { PREVIEW_INNER_PX as SCALES_INNER_PX, SHARD_PX } from "../store/layout.ts";
 import { type LevelInfo, levelPath, type PreviewName } from "../store/previews.ts";
 import { type ArrayMetadata, arrayMetadata } from "../zarr/metadata.ts";
 
@@ -79,6 +80,7 @@ export function previewArrayMetadata(h: number, w: number, k: number): ArrayMeta
     compress: "zstd",
     level: PREVIEW_ZSTD_LEVEL,
     dimensionNames: ["northing", "easting", "rgba"],
+    attributes: previewArrayAttributes(k),
   });
 }
 

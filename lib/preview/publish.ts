@@ -5,7 +5,6 @@
  * level is written. A pass killed in between leaves no flag, so no reader trusts a partial
  * preview.
  */
-import { join } from "node:path";
 import { updateRootAttributes } from "../store/documents.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import { doneFlag, withoutPreviews, withPreviews } from "./attributes.ts";
@@ -31,11 +30,7 @@ export async function withdrawPreviews(
 ): Promise<void> {
   await updateRootAttributes(store, (a) => withoutPreviews(a, [...names]), store.root);
   for (const name of names) {
-    for (const dir of [name, `${name}_overviews`]) {
-      await Deno.remove(join(store.root, dir), { recursive: true }).catch((e) => {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      });
-    }
+    for (const dir of [name, `${name}_overviews`]) await store.deleteTree(dir);
   }
   await store.sweepTemps();
   await forgetBuildPreviews(store, names);

@@ -17,6 +17,8 @@ export {
   type ChunkManifest,
   chunkManifest,
   formatManifestReport,
+  MANIFEST_SUFFIX,
+  manifestName,
   type ManifestReport,
   STORES_FILE,
   writeManifests,

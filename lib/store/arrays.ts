@@ -7,6 +7,12 @@
 import { type ArrayMetadata, arrayMetadata } from "../zarr/metadata.ts";
 import type { StoreInfo } from "./attributes.ts";
 import {
+  coordinateAttributes,
+  GRID_MAPPING_ARRAY,
+  gridDataAttributes,
+  gridMappingAttributes,
+} from "./georef.ts";
+import {
   COORD_CHUNK_MAX,
   EMBEDDINGS_INNER_PX,
   SCALES_INNER_PX,
@@ -21,6 +27,8 @@ export interface ZoneArrays {
   northing: ArrayMetadata;
   easting: ArrayMetadata;
   band: ArrayMetadata;
+  /** The CF grid mapping: a scalar whose attributes are the CRS (georef.ts). */
+  spatial_ref: ArrayMetadata;
 }
 
 /**
@@ -80,19 +88,45 @@ export function zoneArrays(
       compress: "zstd",
       dimensionNames: ["band"],
     }),
+    // A scalar whose only chunk equals the fill value, so (as every all-fill chunk) it is not
+    // stored: the array exists for its attributes.
+    [GRID_MAPPING_ARRAY]: arrayMetadata({
+      shape: [],
+      dataType: "int32",
+      chunkShape: [],
+      fillValue: 0,
+      compress: "none",
+      dimensionNames: [],
+    }),
   };
 }
 
 /**
- * The core array documents of the store `info` describes.
+ * The core array documents of the store `info` describes: {@link zoneArrays}' layout with the
+ * georeferencing attributes (georef.ts) — CF on the coordinates, `grid_mapping` on the grid
+ * arrays — and the `spatial_ref` scalar.
  *
  * @example
  * ```ts
- * storeArrays(info).scales.fill_value; // "NaN"
+ * storeArrays(info).scales.attributes.grid_mapping; // "spatial_ref"
  * ```
  */
 export function storeArrays(info: StoreInfo): ZoneArrays {
-  return zoneArrays(info.geobox.height, info.geobox.width, info.bands, info.compress === "zstd");
+  const a = zoneArrays(
+    info.geobox.height,
+    info.geobox.width,
+    info.bands,
+    info.compress === "zstd",
+  );
+  a.embeddings.attributes = gridDataAttributes(
+    "TESSERA embedding, int8; dequantised value = embeddings * scales",
+  );
+  a.scales.attributes = gridDataAttributes("per-pixel dequantisation scale (NaN: no data)");
+  a.northing.attributes = coordinateAttributes("northing");
+  a.easting.attributes = coordinateAttributes("easting");
+  a.band.attributes = { long_name: "embedding band (0-based)" };
+  a.spatial_ref = { ...a.spatial_ref, attributes: gridMappingAttributes(info.zone, info.geobox) };
+  return a;
 }
 
 /** `description` of the `stats` group. */

@@ -8,6 +8,7 @@ import { TesseraError } from "../errors.ts";
 import { utmWkt } from "../grid/crs.ts";
 import { type GeoBox, geoboxBounds, pixelSizeM } from "../grid/geobox.ts";
 import { storeEpsg } from "../grid/zone.ts";
+import { geoembAttributes, registerConventions } from "./georef.ts";
 import { parseStoreName } from "./names.ts";
 import { DEFAULT_MAX_VALID_SCALE } from "./pixel_state.ts";
 import { parsePreviewAttributes, type PreviewAttributes } from "./previews.ts";
@@ -47,7 +48,7 @@ export interface StoreInfo {
 export function storeAttributes(info: StoreInfo): Record<string, unknown> {
   const { geobox } = info;
   const [minX, minY, maxX, maxY] = geoboxBounds(geobox);
-  return {
+  const attrs: Record<string, unknown> = {
     utm_zone: info.zone,
     year: info.year,
     crs_epsg: info.epsg,
@@ -62,13 +63,16 @@ export function storeAttributes(info: StoreInfo): Record<string, unknown> {
     tessera_zones_format: STORE_FORMAT,
     max_valid_scale: info.maxValidScale,
     embeddings_compression: info.compress,
+    zarr_conventions: [],
     "proj:code": `EPSG:${info.epsg}`,
     "spatial:dimensions": ["northing", "easting"],
     "spatial:transform": [...geobox.transform],
     "spatial:shape": [geobox.height, geobox.width],
     "spatial:bbox": [minX, minY, maxX, maxY],
     "spatial:registration": "pixel",
+    ...geoembAttributes(info.bands, BUILDER.version),
   };
+  return registerConventions(attrs);
 }
 
 /** Attributes whose values a build sets itself when it finishes (or marks false as it starts). */
@@ -119,7 +123,7 @@ export function zoneGroupAttributes(
       build_complete: true,
     }
     : { build_complete: false };
-  return { ...storeAttributes(info), ...state, ...later };
+  return registerConventions({ ...storeAttributes(info), ...state, ...later });
 }
 
 /**

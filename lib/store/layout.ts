@@ -9,13 +9,25 @@ import { chunkKey } from "../zarr/metadata.ts";
 export const SHARD_PX = 1024;
 /** Embedding inner chunks are 32 × 32 pixels × all bands: 128 KiB, one range request a point. */
 export const EMBEDDINGS_INNER_PX = 32;
-/** Scales (and full-resolution preview) inner chunks are 256 × 256 pixels. */
-export const SCALES_INNER_PX = 256;
+/**
+ * Scales inner chunks are 64 × 64 pixels (16 KiB raw): a cold point read then moves ≤ 200 KB
+ * (docs/decisions/2026-12-01-format-geo-consolidated.md); they were 256 × 256 until then.
+ */
+export const SCALES_INNER_PX = 64;
+/** Full-resolution preview inner chunks are 256 × 256 pixels (the viewer's tile unit). */
+export const PREVIEW_INNER_PX = 256;
 /** Coordinate arrays up to this many elements are one chunk; longer ones use chunks this long. */
 export const COORD_CHUNK_MAX = 1 << 20;
 
 /** The core arrays of every zone store, in the order the builder writes their documents. */
-export const CORE_ARRAYS = ["embeddings", "scales", "northing", "easting", "band"] as const;
+export const CORE_ARRAYS = [
+  "embeddings",
+  "scales",
+  "northing",
+  "easting",
+  "band",
+  "spatial_ref",
+] as const;
 /** A core array's name. */
 export type CoreArray = typeof CORE_ARRAYS[number];
 

@@ -1,8 +1,10 @@
 /**
  * Opening a zone store's metadata from any {@link StoreReader}: the root group and the array
- * documents asked for, fetched in parallel, checked against each other and parsed into one
- * {@link ZoneMetadata}. The read API, the preview passes, the manifest writer and the browser
- * viewer all open stores with it. No I/O of its own, browser-safe.
+ * documents asked for — from the root's inline consolidated metadata, so one request opens a
+ * store; an older store without it costs one more request per document — checked against
+ * each other and parsed into one {@link ZoneMetadata}. The read API, the preview passes, the
+ * manifest writer and the browser viewer all open stores with it. No I/O of its own,
+ * browser-safe.
  */
 import { TesseraError } from "../errors.ts";
 import type { ArrayMetadata } from "../zarr/metadata.ts";
@@ -11,7 +13,7 @@ import {
   parseZoneAttributes,
   type ZoneAttributes,
 } from "./attributes.ts";
-import { readDocument, type StoreReader } from "./documents.ts";
+import { type NodeDocument, readDocument, type StoreReader } from "./documents.ts";
 import { documentKey } from "./layout.ts";
 
 /** A store's metadata: its root attributes, parsed and as stored, and some array documents. */
@@ -27,6 +29,11 @@ export interface ZoneMetadata {
   bands: number;
   /** The documents of the arrays opened, by name. */
   arrays: Partial<Record<"embeddings" | "scales", ArrayMetadata>>;
+  /**
+   * Every node's document from the root's consolidated metadata (path → document), or
+   * undefined when the store has none; {@link nodeDocument} reads from it.
+   */
+  consolidated?: Readonly<Record<string, NodeDocument>>;
 }
 
 /** Options of {@link openZoneMetadata}. */
@@ -57,8 +64,10 @@ export async function openZoneMetadata(
   const { where } = opts;
   const bad = (msg: string) => new TesseraError("BadStore", msg, where);
   const names = opts.arrays ?? ["embeddings", "scales"] as const;
-  const [root, ...docs] = await Promise.all(
-    ["", ...names].map((p) => readDocument(source, documentKey(p), where)),
+  const root = await readDocument(source, documentKey(""), where);
+  const consolidated = consolidatedDocuments(root);
+  const docs = await Promise.all(
+    names.map((p) => consolidated?.[p] ?? readDocument(source, documentKey(p), where)),
   );
   if (!root) {
     throw bad("no zarr.json here: not a Zarr store (expected a utm{ZZ}_{YYYY}.zarr directory)");
@@ -110,5 +119,46 @@ export async function openZoneMetadata(
     width: W,
     bands: arrays.embeddings?.shape[2] ?? zone.bands ?? 0,
     arrays,
+    consolidated,
   };
+}
+
+/**
+ * The node documents of a root document's inline consolidated metadata, or undefined when it
+ * has none (or it is not an object of objects).
+ *
+ * @example
+ * ```ts
+ * consolidatedDocuments(root)?.["scales"]?.shape; // [2280, 1476]
+ * ```
+ */
+export function consolidatedDocuments(
+  root: NodeDocument | undefined,
+): Record<string, NodeDocument> | undefined {
+  const block = (root as { consolidated_metadata?: { metadata?: unknown } } | undefined)
+    ?.consolidated_metadata?.metadata;
+  if (!block || typeof block !== "object" || Array.isArray(block)) return undefined;
+  const out: Record<string, NodeDocument> = {};
+  for (const [k, v] of Object.entries(block)) {
+    if (v && typeof v === "object" && !Array.isArray(v)) out[k] = v as NodeDocument;
+  }
+  return out;
+}
+
+/**
+ * The document of the node at `path` of an opened store: from its consolidated metadata when
+ * it lists the node (no request), else read from `source` (undefined when absent).
+ *
+ * @example
+ * ```ts
+ * const doc = await nodeDocument(meta, storage, "rgb_overviews/1");
+ * ```
+ */
+export async function nodeDocument(
+  meta: Pick<ZoneMetadata, "consolidated">,
+  source: StoreReader,
+  path: string,
+  where?: string,
+): Promise<NodeDocument | undefined> {
+  return meta.consolidated?.[path] ?? await readDocument(source, documentKey(path), where);
 }

@@ -6,6 +6,7 @@
  * depend on which pass ran first or how often); and parsing all of that back. Pure,
  * browser-safe.
  */
+import { registerConventions } from "./georef.ts";
 
 /** The two previews: full-resolution array names, which are also their `multiscales` keys. */
 export type PreviewName = "rgb" | "pca_rgb";
@@ -24,6 +25,47 @@ export interface LevelInfo {
 
 /** The root `multiscales` attribute: each finished preview's levels, finest first. */
 export type Multiscales = Partial<Record<PreviewName, LevelInfo[]>>;
+
+/** One entry of `multiscales.layout` (GeoZarr multiscales convention v1, composed with spatial:). */
+export interface LayoutEntry {
+  asset: string;
+  derived_from?: string;
+  transform: { scale: number[]; translation: number[] };
+  resampling_method?: string;
+  "spatial:shape": [number, number];
+  "spatial:transform": number[];
+}
+
+/**
+ * The multiscales convention's `layout` of the recorded pyramids: every level of `rgb`, then
+ * of `pca_rgb`, finest first; each overview level names the level it was reduced from
+ * (`derived_from`, scale 2 per axis, alpha-aware mean) and carries its own `spatial:shape` and
+ * `spatial:transform`.
+ *
+ * @example
+ * ```ts
+ * multiscalesLayout({ rgb: levels })[1].derived_from; // "rgb"
+ * ```
+ */
+export function multiscalesLayout(ms: Multiscales): LayoutEntry[] {
+  const out: LayoutEntry[] = [];
+  for (const name of PREVIEW_NAMES) {
+    const levels = ms[name] ?? [];
+    levels.forEach((l, i) => {
+      const from = i > 0 ? levels[i - 1] : undefined;
+      const f = from ? l.pixel_size_m / from.pixel_size_m : 1;
+      out.push({
+        asset: l.path,
+        ...(from ? { derived_from: from.path } : {}),
+        transform: { scale: [f, f], translation: [0, 0] },
+        ...(from ? { resampling_method: "average" } : {}),
+        "spatial:shape": [l.shape[0], l.shape[1]],
+        "spatial:transform": [...l.transform],
+      });
+    });
+  }
+  return out;
+}
 
 /**
  * Store path of level `k` of a preview (level 0 is the full-resolution array).
@@ -115,18 +157,24 @@ export function withPreviews(
   return canonical({ ...attrs, ...added }, ms);
 }
 
-/** Non-preview attributes in their order, then `multiscales`, then each preview's keys. */
+/**
+ * Non-preview attributes in their order, then `multiscales` (the convention's `layout`, then
+ * each preview's levels), then each preview's keys; `zarr_conventions` registers multiscales
+ * exactly when there is a layout.
+ */
 function canonical(attrs: Record<string, unknown>, ms: Multiscales): Record<string, unknown> {
   const owned = new Set(["multiscales", ...PREVIEW_NAMES.flatMap((n) => PREVIEW_ATTRIBUTES[n])]);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(attrs)) if (!owned.has(k)) out[k] = v;
-  const multiscales: Multiscales = {};
-  for (const n of PREVIEW_NAMES) if (ms[n]) multiscales[n] = ms[n];
-  if (Object.keys(multiscales).length) out.multiscales = multiscales;
+  const levels: Multiscales = {};
+  for (const n of PREVIEW_NAMES) if (ms[n]) levels[n] = ms[n];
+  if (Object.keys(levels).length) {
+    out.multiscales = { layout: multiscalesLayout(levels), ...levels };
+  }
   for (const n of PREVIEW_NAMES) {
     for (const k of PREVIEW_ATTRIBUTES[n]) if (k in attrs) out[k] = attrs[k];
   }
-  return out;
+  return "zarr_conventions" in out ? registerConventions(out) : out;
 }
 
 /** A per-channel stretch: `min` and `max` of the three channels. */

@@ -9,7 +9,12 @@
 import * as zarr from "../deps/zarrita.ts";
 import { mergeStats } from "../store/statistics.ts";
 import { readDocument } from "../store/documents.ts";
-import { parsePreviewAttributes, PREVIEW_ATTRIBUTES } from "../store/previews.ts";
+import {
+  type Multiscales,
+  multiscalesLayout,
+  parsePreviewAttributes,
+  PREVIEW_ATTRIBUTES,
+} from "../store/previews.ts";
 import {
   emptyStats,
   fullSumProducts,
@@ -268,7 +273,10 @@ async function checkPreviews(
   } else {
     absent.push(...PREVIEW_ATTRIBUTES.pca_rgb.slice(0, -1));
   }
-  const ms = Object.keys(levels).length ? levels : undefined;
+  // The levels, with the multiscales convention's layout of them first (lib/store encodes it).
+  const ms = Object.keys(levels).length
+    ? { layout: multiscalesLayout(levels as Multiscales), ...levels }
+    : undefined;
   if (JSON.stringify(attrs.multiscales) !== JSON.stringify(ms)) {
     out.push({
       what: "attribute multiscales",

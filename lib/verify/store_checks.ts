@@ -9,7 +9,8 @@ import { utmWkt } from "../grid/crs.ts";
 import { geoboxBounds, pixelSizeM } from "../grid/geobox.ts";
 import { storeEpsg } from "../grid/zone.ts";
 import { coordinateArrays } from "../zarr/coords.ts";
-import { fsReadable, type FsStore } from "../zarr/fs_store.ts";
+import { compareConsolidated, type ConsolidatedMetadata } from "../zarr/consolidated.ts";
+import { fsReadable, type FsStore, nodeDocuments } from "../zarr/fs_store.ts";
 import { FsStorage } from "../read/fs_storage.ts";
 import { readShardIndex, ShardIndexError } from "../read/shard_index.ts";
 import { STORE_FORMAT } from "../store/attributes.ts";
@@ -86,6 +87,7 @@ export function expectedArrays(plan: BuildPlan) {
     northing: { shape: [H], data_type: "float64", dimension_names: ["northing"] },
     easting: { shape: [W], data_type: "float64", dimension_names: ["easting"] },
     band: { shape: [bands], data_type: "int32", dimension_names: ["band"] },
+    spatial_ref: { shape: [], data_type: "int32", dimension_names: [] },
   } as Record<string, Record<string, unknown>>;
 }
 
@@ -118,6 +120,75 @@ export async function checkArrayDocs(
     }
   }
   return { docs, mismatches };
+}
+
+/**
+ * The georeferencing a geo stack reads, re-derived from the plan: the CF grid mapping on
+ * `spatial_ref` (GDAL's `GeoTransform` in GDAL order, the WKT), `grid_mapping` and
+ * `coordinates` on the grid arrays, and the proj: and spatial: registrations.
+ */
+export function checkGeoreference(
+  attrs: Record<string, unknown>,
+  docs: Record<string, NodeDocument | undefined>,
+  plan: BuildPlan,
+): ValueMismatch[] {
+  const out: ValueMismatch[] = [];
+  const [a, b, c, d, e, f] = plan.geobox.transform;
+  const want = (what: string, got: unknown, expected: unknown) => {
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      out.push({ what, expected, got: got ?? null });
+    }
+  };
+  const ref = docs.spatial_ref?.attributes ?? {};
+  want("spatial_ref GeoTransform", ref.GeoTransform, [c, a, b, f, d, e].join(" "));
+  want("spatial_ref crs_wkt", ref.crs_wkt, utmWkt(plan.zone));
+  want("spatial_ref spatial_ref", ref.spatial_ref, utmWkt(plan.zone));
+  want("spatial_ref grid_mapping_name", ref.grid_mapping_name, "transverse_mercator");
+  for (const name of ["embeddings", "scales"]) {
+    const at = docs[name]?.attributes ?? {};
+    want(`array ${name} grid_mapping`, at.grid_mapping, "spatial_ref");
+    want(`array ${name} coordinates`, at.coordinates, "spatial_ref");
+  }
+  const uuids = Array.isArray(attrs.zarr_conventions)
+    ? attrs.zarr_conventions.map((x) => (x as { uuid?: string })?.uuid)
+    : [];
+  for (
+    const [name, uuid] of [
+      ["proj:", "f17cb550-5864-4468-aeb7-f3180cfb622f"],
+      ["spatial:", "689b58e2-cf7b-45e0-9fff-9cfc0883d6b4"],
+    ]
+  ) {
+    if (!uuids.includes(uuid)) {
+      out.push({ what: "attribute zarr_conventions", expected: `${name} registered`, got: uuids });
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares the root's inline consolidated metadata with the node documents on disk (found
+ * the way zarr-python finds them): every node listed, with the same document, and nothing
+ * listed that is not a node.
+ */
+export async function checkConsolidated(
+  storePath: string,
+  root: NodeDocument,
+  maxListed: number,
+): Promise<ValueMismatch[]> {
+  const block = (root as { consolidated_metadata?: ConsolidatedMetadata }).consolidated_metadata;
+  if (!block || typeof block.metadata !== "object" || block.metadata === null) {
+    return [{
+      what: "consolidated metadata",
+      expected: "inline consolidated_metadata in zarr.json",
+      got: null,
+    }];
+  }
+  const docs = await nodeDocuments(storePath);
+  return compareConsolidated(block, docs).slice(0, maxListed).map((m) => ({
+    what: `consolidated metadata of ${m.path}`,
+    expected: m.problem === "not a node any more" ? "no such node" : "its zarr.json",
+    got: m.problem,
+  }));
 }
 
 /**

@@ -21,8 +21,10 @@ export interface ObjectLayout {
   groups: ReadonlySet<string>;
   /** Array path → chunks per axis; each may hold `zarr.json` and `c/{i}/…` inside the grid. */
   arrays: ReadonlyMap<string, readonly number[]>;
-  /** Other files allowed at the root (e.g. `_chunk_manifest.json`, written by `manifest`). */
+  /** Other files allowed at the root (none today: every non-Zarr file lives beside the store). */
   rootFiles: ReadonlySet<string>;
+  /** Root files reported with a specific reason (an older version's manifest), by name. */
+  rootFileReasons?: ReadonlyMap<string, string>;
   /**
    * Shard grid (rows, cols) of the `_build/shards/` markers a build with failed tiles keeps;
    * undefined when the store must have no `_build` (the builder removes it when no tile failed).
@@ -106,6 +108,8 @@ export async function findStrayObjects(
         await node(k);
       } else if (key === "" && e.isFile && layout.rootFiles.has(e.name)) {
         continue;
+      } else if (key === "" && e.isFile && layout.rootFileReasons?.has(e.name)) {
+        stray(k, layout.rootFileReasons.get(e.name)!);
       } else if (key === "" && e.name === "_build" && e.isDirectory) {
         await buildState(k);
       } else {

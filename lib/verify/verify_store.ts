@@ -38,7 +38,9 @@ import {
 import { chunkGrid, findStrayObjects, type ObjectLayout } from "./store_objects.ts";
 import {
   checkArrayDocs,
+  checkConsolidated,
   checkCoordinates,
+  checkGeoreference,
   compareAttributes,
   expectedAttributes,
   shardIndexChunks,
@@ -117,6 +119,8 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
   }
   const coords = await checkCoordinates(storePath, plan, maxListed);
   metadata.push(...coords.mismatches);
+  metadata.push(...checkGeoreference(attrs, arrays.docs, plan));
+  metadata.push(...await checkConsolidated(storePath, group, maxListed));
 
   const { height: H, width: W } = plan.geobox;
   const emb = arrays.docs.embeddings, sc = arrays.docs.scales;
@@ -262,6 +266,7 @@ function objectLayout(
     ["northing", [H]],
     ["easting", [W]],
     ["band", [B]],
+    ["spatial_ref", []],
   ];
   for (const [name, shape] of core) {
     arrays.set(name, chunkGrid(shape, chunkOf(docs[name], shape)));
@@ -281,7 +286,12 @@ function objectLayout(
   return {
     groups: new Set(["", "stats", "rgb_overviews", "pca_rgb_overviews"]),
     arrays,
-    rootFiles: new Set([CHUNK_MANIFEST_FILE]),
+    rootFiles: new Set(),
+    rootFileReasons: new Map([[
+      CHUNK_MANIFEST_FILE,
+      "written inside the store by an older `deno task manifest` (zarr-python warns about it); " +
+      "run `deno task manifest` on the stores' folder, which moves it beside the store",
+    ]]),
     buildShards: g.buildShards,
   };
 }

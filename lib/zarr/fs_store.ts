@@ -2,12 +2,22 @@
  * A minimal local-directory key/value store for writing Zarr stores, plus a read adapter for
  * zarrita. Writes go to a temporary sibling and are renamed into place, so a crash or a kill
  * never leaves a partial object under a real key (SPEC §4.5).
+ *
+ * It also keeps the root's inline consolidated metadata (consolidated.ts) current, by
+ * construction: every write or delete of a node document (`zarr.json`, `…/zarr.json`) through
+ * it, and every {@link FsStore.deleteTree}, rewrites the root `zarr.json` with a block
+ * collected from the node documents on disk at that moment, and a root group document written
+ * through it gets the block before it reaches the disk. No pass has to remember to
+ * consolidate; a node document written behind its back (not through `set`) is the only way
+ * to make the block stale, and `deno task verify` reports that.
  */
 
 import { join } from "node:path";
 import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from "../deps/zarrita.ts";
 import { TesseraError } from "../errors.ts";
 import { TEMP_SUFFIX, writeFileAtomic } from "../fs_atomic.ts";
+import { consolidatedBlock, isGroupDocument, withConsolidated } from "./consolidated.ts";
+import { jsonBytes } from "./metadata.ts";
 
 /** A byte range: `length` bytes from `offset`, or the last `suffixLength` bytes. */
 export type ByteRange = RangeQuery;
@@ -34,9 +44,25 @@ export class FsStore {
     this.root = root;
   }
 
-  /** Writes an object atomically (temporary file + rename), creating parent directories. */
+  /**
+   * Writes an object atomically (temporary file + rename), creating parent directories. A
+   * node document refreshes the root's consolidated metadata (the root's own document gets
+   * it merged in before it is written).
+   */
   async set(key: string, bytes: Uint8Array): Promise<void> {
-    await writeFileAtomic(this.#path(key), bytes);
+    const path = this.#path(key);
+    if (key === ROOT_DOC) {
+      await this.#serial(async () => {
+        const doc = parseJson(bytes);
+        const merged = isGroupDocument(doc)
+          ? jsonBytes(withConsolidated(doc, consolidatedBlock(await nodeDocuments(this.root))))
+          : bytes;
+        await writeFileAtomic(path, merged);
+      });
+      return;
+    }
+    await writeFileAtomic(path, bytes);
+    if (isNodeDocumentKey(key)) await this.consolidate();
   }
 
   /**
@@ -75,10 +101,65 @@ export class FsStore {
     return info?.isFile ?? false;
   }
 
-  /** Deletes an object; false when it did not exist. */
+  /** Deletes an object; false when it did not exist. A node document re-consolidates. */
   async delete(key: string): Promise<boolean> {
     const path = this.#path(key);
-    return (await missingAsUndefined(() => Deno.remove(path).then(() => true))) ?? false;
+    const gone = (await missingAsUndefined(() => Deno.remove(path).then(() => true))) ?? false;
+    if (gone && key !== ROOT_DOC && isNodeDocumentKey(key)) await this.consolidate();
+    return gone;
+  }
+
+  /**
+   * Deletes the node (array or group) at `prefix` with everything under it. The root's
+   * consolidated metadata drops the node's entries first, so a reader never finds a node
+   * listed that is gone (a crash in between leaves unlisted objects, never listed absent ones).
+   *
+   * @example
+   * ```ts
+   * await store.deleteTree("rgb_overviews");
+   * ```
+   */
+  async deleteTree(prefix: string): Promise<void> {
+    const path = this.#path(prefix);
+    await this.consolidate(prefix);
+    await Deno.remove(path, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+
+  /**
+   * Rewrites the root `zarr.json` with inline consolidated metadata collected from the node
+   * documents now on disk (nodes under `exclude` left out); nothing happens when the root is
+   * not a group document, or when the block is already current.
+   *
+   * @example
+   * ```ts
+   * await new FsStore("out/utm30_2024.zarr").consolidate();
+   * ```
+   */
+  async consolidate(exclude?: string): Promise<void> {
+    await this.#serial(async () => {
+      const path = join(this.root, ROOT_DOC);
+      const old = await missingAsUndefined(() => Deno.readFile(path));
+      const doc = old && parseJson(old);
+      if (!isGroupDocument(doc)) return;
+      const docs = await nodeDocuments(this.root, exclude);
+      const next = jsonBytes(withConsolidated(doc, consolidatedBlock(docs)));
+      if (!sameBytes(old!, next)) await writeFileAtomic(path, next);
+    });
+  }
+
+  /** Runs root rewrites of this directory one at a time (within this process). */
+  async #serial<T>(f: () => Promise<T>): Promise<T> {
+    const before = ROOT_WRITES.get(this.root) ?? Promise.resolve();
+    const run = before.then(f, f);
+    const tail = run.then(() => {}, () => {});
+    ROOT_WRITES.set(this.root, tail);
+    try {
+      return await run;
+    } finally {
+      if (ROOT_WRITES.get(this.root) === tail) ROOT_WRITES.delete(this.root);
+    }
   }
 
   /** Every key starting with `prefix` (plain string prefix, as in object stores), sorted. */
@@ -141,6 +222,63 @@ export function fsReadable(root: string): AsyncReadable {
       return await store.get(key.slice(1), range);
     },
   };
+}
+
+const ROOT_DOC = "zarr.json";
+/** Pending root rewrites per store directory, so two in one process never interleave. */
+const ROOT_WRITES = new Map<string, Promise<void>>();
+
+function isNodeDocumentKey(key: string): boolean {
+  return key === ROOT_DOC || key.endsWith(`/${ROOT_DOC}`);
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The documents of every node below the root of the hierarchy at `root` (path → document), as
+ * zarr-python finds them: a child directory with a parseable `zarr.json` is a node; groups are
+ * descended into, arrays are not (their chunks are never listed). Nodes at or under `exclude`
+ * are left out.
+ *
+ * @example
+ * ```ts
+ * (await nodeDocuments("out/utm30_2024.zarr")).get("scales")?.shape; // [2280, 1476]
+ * ```
+ */
+export async function nodeDocuments(
+  root: string,
+  exclude?: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await missingAsUndefined(() =>
+      Array.fromAsync(Deno.readDir(rel ? join(root, rel) : root))
+    );
+    for (const e of (entries ?? []).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!e.isDirectory || TEMP.test(e.name)) continue;
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (exclude !== undefined && (path === exclude || path.startsWith(`${exclude}/`))) continue;
+      const bytes = await missingAsUndefined(() => Deno.readFile(join(root, path, ROOT_DOC)));
+      const doc = bytes && parseJson(bytes);
+      if (!doc || typeof doc !== "object" || Array.isArray(doc)) continue;
+      const node = doc as Record<string, unknown>;
+      if (node.node_type !== "array" && node.node_type !== "group") continue;
+      out.set(path, node);
+      if (node.node_type === "group") await walk(path);
+    }
+  };
+  await walk("");
+  return out;
 }
 
 function checkKey(key: string): void {

@@ -185,7 +185,7 @@ Deno.test("group attributes and array metadata follow SPEC §4", async () => {
   );
   const smeta = JSON.parse(await Deno.readTextFile(join(path, "scales/zarr.json")));
   assertEquals(smeta.fill_value, "NaN");
-  assertEquals(JSON.stringify(smeta.codecs[0].configuration.chunk_shape), "[256,256]");
+  assertEquals(JSON.stringify(smeta.codecs[0].configuration.chunk_shape), "[64,64]");
   // The pyproj-independent check that crs_wkt parses to the right code, when PROJ is here.
   const py = await new Deno.Command("/usr/bin/python3", {
     args: ["-c", "import sys,pyproj; print(pyproj.CRS(sys.stdin.read()).to_epsg())"],

@@ -11,6 +11,7 @@ import {
   CHUNK_MANIFEST_FILE,
   type ChunkManifest,
   chunkManifest,
+  manifestName,
   STORES_FILE,
   writeManifests,
 } from "../../lib/manifest/manifest.ts";
@@ -53,14 +54,14 @@ Deno.test("manifest CLI on a real build: every field matches the store and its s
     [...report.written].sort(),
     [
       STORES_FILE,
-      `utm30_2024.zarr/${CHUNK_MANIFEST_FILE}`,
-      `utm31_2024.zarr/${CHUNK_MANIFEST_FILE}`,
+      manifestName("utm30_2024.zarr"),
+      manifestName("utm31_2024.zarr"),
     ].sort(),
   );
   for (const [i, name] of report.stores.entries()) {
     const store = join(out, name);
     const m: ChunkManifest = report.manifests[i];
-    assertDeepEquals(JSON.parse(await Deno.readTextFile(join(store, CHUNK_MANIFEST_FILE))), m);
+    assertDeepEquals(JSON.parse(await Deno.readTextFile(join(out, `${name}.manifest.json`))), m);
     const attrs = JSON.parse(await Deno.readTextFile(join(store, "zarr.json"))).attributes;
     const scales = JSON.parse(await Deno.readTextFile(join(store, "scales", "zarr.json")));
     const zone = Number(name.slice(3, 5));
@@ -96,9 +97,39 @@ Deno.test("manifest CLI on a real build: every field matches the store and its s
   assertDeepEquals(await tempFiles(out), []);
 });
 
+Deno.test("manifests sit beside the stores: nothing but Zarr nodes inside, an old in-store manifest is removed", async () => {
+  const store = join(out, "utm31_2024.zarr");
+  // What versions before this one left inside the store (zarr-python warned about it).
+  await Deno.writeTextFile(join(store, CHUNK_MANIFEST_FILE), "{}\n");
+  const r = await runCli("manifest", [out]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(await Deno.stat(join(store, CHUNK_MANIFEST_FILE)).catch(() => null), null);
+  // zarr-python's rule (members of a group): every entry of a group's directory is its
+  // zarr.json or a child directory holding a zarr.json; arrays hold only zarr.json and c/.
+  const strays: string[] = [];
+  const group = async (dir: string, rel: string): Promise<void> => {
+    for await (const e of Deno.readDir(dir)) {
+      const key = rel ? `${rel}/${e.name}` : e.name;
+      if (e.name === "zarr.json") continue;
+      const doc = e.isDirectory
+        ? await Deno.readTextFile(join(dir, e.name, "zarr.json")).then(JSON.parse, () => null)
+        : null;
+      if (!doc) strays.push(key);
+      else if (doc.node_type === "group") await group(join(dir, e.name), key);
+      else {
+        for await (const a of Deno.readDir(join(dir, e.name))) {
+          if (a.name !== "zarr.json" && a.name !== "c") strays.push(`${key}/${a.name}`);
+        }
+      }
+    }
+  };
+  for (const name of ["utm30_2024.zarr", "utm31_2024.zarr"]) await group(join(out, name), name);
+  assertDeepEquals(strays, []);
+});
+
 Deno.test("manifest rewrites are atomic and only happen when something changed", async () => {
   await writeManifests(out);
-  const path = join(out, "utm30_2024.zarr", CHUNK_MANIFEST_FILE);
+  const path = join(out, manifestName("utm30_2024.zarr"));
   const before = await Deno.stat(path);
   const again = await writeManifests(out);
   assertDeepEquals(again.written, []);
@@ -115,7 +146,7 @@ Deno.test("manifest rewrites are atomic and only happen when something changed",
   try {
     const reader = await Deno.open(path);
     const changed = await writeManifests(out);
-    assertDeepEquals(changed.written, [`utm30_2024.zarr/${CHUNK_MANIFEST_FILE}`]);
+    assertDeepEquals(changed.written, [manifestName("utm30_2024.zarr")]);
     const after = await Deno.stat(path);
     assertEquals(after.ino !== before.ino, true, "not replaced by rename");
     const old = JSON.parse(await new Response(reader.readable).text());

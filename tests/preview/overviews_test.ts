@@ -148,7 +148,7 @@ Deno.test("preview attributes: canonical order whatever the order of the passes"
       "has_pca_preview",
     ]),
   );
-  assertEquals(JSON.stringify(Object.keys(a.multiscales as object)), '["rgb","pca_rgb"]');
+  assertEquals(JSON.stringify(Object.keys(a.multiscales as object)), '["layout","rgb","pca_rgb"]');
   // Withdrawing one preview leaves the other untouched.
   const c = withoutPreviews(a, ["rgb"]);
   assertEquals(JSON.stringify(c), JSON.stringify(withPreviews(base, pca, { pca_rgb: pcaLv })));

@@ -187,7 +187,7 @@ Deno.test("overviews: each level is the alpha-aware 2×2 mean of the one below; 
   for (const store of [Z30, Z35]) {
     const { group } = await openGroup(store);
     const ms = group.attrs.multiscales as Record<string, LevelInfo[]>;
-    assertEquals(JSON.stringify(Object.keys(ms)), '["rgb","pca_rgb"]');
+    assertEquals(JSON.stringify(Object.keys(ms)), '["layout","rgb","pca_rgb"]');
     assertEquals(group.attrs.has_rgb_preview, true);
     assertEquals(group.attrs.has_pca_preview, true);
     const t = group.attrs.transform as number[];

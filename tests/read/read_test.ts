@@ -529,21 +529,25 @@ Deno.test("a NaN pixel inside a written shard is water; inside an absent shard, 
 
 Deno.test({
   name:
-    "a cold point read costs ≤ 4 requests and < 400 KB; warm costs none; probe reads only scales",
+    "opening costs one request; a cold point read ≤ 4 requests and ≤ 200 KB; warm costs none; probe reads only scales",
   ...opts,
   async fn() {
     const counter = countingFetch();
     const p37 = POINTS.find((p) => p.zone === 37 && p.state === "valid" && p.lat < 0)!;
     const store = await openZoneStore(zarrUrl + storeName(37, YEAR), { fetch: counter.fetch });
-    assertEquals(counter.requests, 3); // zarr.json ×3
+    // The root zarr.json alone: its consolidated metadata holds every array's document.
+    assertEquals(counter.requests, 1);
+    assertEquals(new URL(counter.ranges[0].url).pathname.endsWith("/zarr.json"), true);
     counter.reset();
     const p = await readPoint(store, p37.lon, p37.lat);
     assertEquals(p.state, "valid");
     assertEquals(counter.requests <= 4, true, `${counter.requests} requests`);
-    assertEquals(counter.bytes < 400_000, true, `${counter.bytes} bytes`);
+    // Issue 12 item 4: ≤ 200 KB (369 KB with 256 × 256 scales chunks).
+    assertEquals(counter.bytes <= 200_000, true, `${counter.bytes} bytes`);
     // Indexes are fetched with one suffix range of exactly 16·nInner + 4 bytes.
     const ranges = counter.ranges.map((r) => `${new URL(r.url).pathname.split("/")[2]} ${r.range}`);
-    const nEmb = (1024 / 32) * (1024 / 32), nSc = (1024 / 256) * (1024 / 256);
+    assertDeepEquals(store.arrays.scales.innerChunkShape, [64, 64]);
+    const nEmb = (1024 / 32) * (1024 / 32), nSc = (1024 / 64) * (1024 / 64);
     assertEquals(ranges.includes(`embeddings bytes=-${16 * nEmb + 4}`), true, ranges.join("; "));
     assertEquals(ranges.includes(`scales bytes=-${16 * nSc + 4}`), true, ranges.join("; "));
     assertEquals(counter.ranges.every((r) => r.range !== null && r.status === 206), true);

@@ -75,7 +75,7 @@ Deno.test("serve: manifests first, loopback URL with ?store=, files served, SIGI
     assertEquals(text.includes("utm30_2024.zarr: 1 shard(s)"), true, text);
     const stores = await (await fetch(new URL("/_stores.json", u))).json();
     assertDeepEquals(stores, ["utm30_2024.zarr", "utm31_2024.zarr"]);
-    const m = await (await fetch(new URL("/utm31_2024.zarr/_chunk_manifest.json", u))).json();
+    const m = await (await fetch(new URL("/utm31_2024.zarr.manifest.json", u))).json();
     assertDeepEquals(m.chunks, [[0, 1]]);
     const page = await fetch(u);
     assertEquals(page.status, 200);

@@ -71,10 +71,10 @@ for (const useSuffixRequest of [false, true]) {
           true,
           `${statuses}`,
         );
-        const manifest = await (await fetch(`${url}${name}/_chunk_manifest.json`)).json();
+        const manifest = await (await fetch(`${url}${name}.manifest.json`)).json();
         assertDeepEquals(
           manifest,
-          JSON.parse(await Deno.readTextFile(join(out, name, "_chunk_manifest.json"))),
+          JSON.parse(await Deno.readTextFile(join(out, `${name}.manifest.json`))),
         );
       }
     });

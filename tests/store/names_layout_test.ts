@@ -17,6 +17,7 @@ import {
   EMBEDDINGS_INNER_PX,
   failuresKey,
   markerKey,
+  PREVIEW_INNER_PX,
   SCALES_INNER_PX,
   SHARD_PX,
   shardGridShape,
@@ -63,7 +64,12 @@ Deno.test("storeBasename: the last path or URL segment, trailing slashes ignored
 });
 
 Deno.test("layout: chunk sizes, keys and the shard grid", () => {
-  assertDeepEquals([SHARD_PX, EMBEDDINGS_INNER_PX, SCALES_INNER_PX], [1024, 32, 256]);
+  assertDeepEquals([SHARD_PX, EMBEDDINGS_INNER_PX, SCALES_INNER_PX, PREVIEW_INNER_PX], [
+    1024,
+    32,
+    64,
+    256,
+  ]);
   assertEquals(SHARD_PX % EMBEDDINGS_INNER_PX, 0);
   assertEquals(SHARD_PX % SCALES_INNER_PX, 0);
   assertEquals(documentKey(""), "zarr.json");

@@ -37,66 +37,105 @@ async function docsCopy(tmp: string): Promise<string> {
   return dst;
 }
 
-async function edit(path: string, key: string, f: (doc: Record<string, unknown>) => unknown) {
+/**
+ * Rewrites the document at `key`: through FsStore when `consolidated` (so the root's
+ * consolidated metadata carries the edit, as any writer of ours would leave it), else on the
+ * file alone.
+ */
+async function edit(
+  path: string,
+  key: string,
+  f: (doc: Record<string, unknown>) => unknown,
+  consolidated: boolean,
+) {
   const doc = JSON.parse(await Deno.readTextFile(join(path, key)));
-  await Deno.writeTextFile(join(path, key), JSON.stringify(f(doc) ?? doc));
+  const text = JSON.stringify(f(doc) ?? doc);
+  if (consolidated) await new FsStore(path).set(key, new TextEncoder().encode(text));
+  else await Deno.writeTextFile(join(path, key), text);
 }
 
-Deno.test("openZoneMetadata: a real store opens; broken documents are named errors", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "tz-store-open-" });
-  try {
-    const path = await docsCopy(tmp);
-    const meta = await openZoneMetadata(new FsStorage(path), { where: path });
-    assertEquals(meta.zone.zone, 35);
-    assertEquals(meta.bands, meta.arrays.embeddings!.shape[2]);
-    assertDeepEquals([meta.height, meta.width], meta.arrays.scales!.shape);
-    // Only the arrays asked for are read (and required).
-    await Deno.remove(join(path, "embeddings"), { recursive: true });
-    const scalesOnly = await openZoneMetadata(new FsStore(path), { arrays: ["scales"] });
-    assertEquals(scalesOnly.arrays.embeddings, undefined);
+/** Strips the root's consolidated metadata: a store as versions before it wrote them. */
+async function unconsolidated(path: string): Promise<void> {
+  const doc = JSON.parse(await Deno.readTextFile(join(path, "zarr.json")));
+  delete doc.consolidated_metadata;
+  await Deno.writeTextFile(join(path, "zarr.json"), JSON.stringify(doc));
+}
 
-    const cases: [string, (p: string) => Promise<void>, string][] = [
-      ["no root document", (p) => Deno.remove(join(p, "zarr.json")), "no zarr.json"],
-      ["root not JSON", (p) => Deno.writeTextFile(join(p, "zarr.json"), "{not json"), "valid JSON"],
-      [
-        "root an array",
-        (p) => edit(p, "zarr.json", (d) => ({ ...d, node_type: "array" })),
-        "not a Zarr v3 group",
-      ],
-      ["no scales", (p) => Deno.remove(join(p, "scales"), { recursive: true }), `"scales"`],
-      [
-        "scales 3-D",
-        (p) => edit(p, "scales/zarr.json", (d) => ({ ...d, shape: [1, 2, 3] })),
-        "2-D array",
-      ],
-      [
-        "shapes disagree",
-        (p) => edit(p, "scales/zarr.json", (d) => ({ ...d, shape: [1, 2] })),
-        "shapes disagree",
-      ],
-      [
-        "no utm_zone",
-        (p) => edit(p, "zarr.json", (d) => ({ ...d, attributes: { year: 2024 } })),
-        "utm_zone",
-      ],
-    ];
-    for (const [what, breakIt, word] of cases) {
-      const p = await docsCopy(join(tmp, what.replaceAll(" ", "_")));
-      await breakIt(p);
-      const e = await assertRejectsKind(
-        () => openZoneMetadata(new FsStorage(p), { where: p, arrays: ["scales"] }),
-        "BadStore",
-      );
-      assertEquals(
-        e.message.includes(word) && e.message.includes(p),
-        true,
-        `${what}: ${e.message}`,
-      );
+for (const consolidated of [true, false]) {
+  const mode = consolidated ? "consolidated metadata" : "per-node documents";
+  Deno.test(`openZoneMetadata (${mode}): a real store opens; broken documents are named errors`, async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "tz-store-open-" });
+    const copy = async (dst: string) => {
+      const p = await docsCopy(dst);
+      if (consolidated) await new FsStore(p).consolidate();
+      else await unconsolidated(p);
+      return p;
+    };
+    try {
+      const path = await copy(tmp);
+      // One request opens a consolidated store; three an older one.
+      let gets = 0;
+      const storage = new FsStorage(path);
+      const counting = { get: (k: string) => (gets++, storage.get(k)) };
+      const meta = await openZoneMetadata(counting, { where: path });
+      assertEquals(gets, consolidated ? 1 : 3);
+      assertEquals(meta.zone.zone, 35);
+      assertEquals(meta.bands, meta.arrays.embeddings!.shape[2]);
+      assertDeepEquals([meta.height, meta.width], meta.arrays.scales!.shape);
+      // Only the arrays asked for are read (and required).
+      await new FsStore(path).deleteTree("embeddings");
+      const scalesOnly = await openZoneMetadata(new FsStore(path), { arrays: ["scales"] });
+      assertEquals(scalesOnly.arrays.embeddings, undefined);
+
+      const ed = (p: string, key: string, f: (d: Record<string, unknown>) => unknown) =>
+        edit(p, key, f, consolidated);
+      const cases: [string, (p: string) => Promise<void>, string][] = [
+        ["no root document", (p) => Deno.remove(join(p, "zarr.json")), "no zarr.json"],
+        [
+          "root not JSON",
+          (p) => Deno.writeTextFile(join(p, "zarr.json"), "{not json"),
+          "valid JSON",
+        ],
+        [
+          "root an array",
+          (p) => ed(p, "zarr.json", (d) => ({ ...d, node_type: "array" })),
+          "not a Zarr v3 group",
+        ],
+        ["no scales", (p) => new FsStore(p).deleteTree("scales"), `"scales"`],
+        [
+          "scales 3-D",
+          (p) => ed(p, "scales/zarr.json", (d) => ({ ...d, shape: [1, 2, 3] })),
+          "2-D array",
+        ],
+        [
+          "shapes disagree",
+          (p) => ed(p, "scales/zarr.json", (d) => ({ ...d, shape: [1, 2] })),
+          "shapes disagree",
+        ],
+        [
+          "no utm_zone",
+          (p) => ed(p, "zarr.json", (d) => ({ ...d, attributes: { year: 2024 } })),
+          "utm_zone",
+        ],
+      ];
+      for (const [what, breakIt, word] of cases) {
+        const p = await copy(join(tmp, what.replaceAll(" ", "_")));
+        await breakIt(p);
+        const e = await assertRejectsKind(
+          () => openZoneMetadata(new FsStorage(p), { where: p, arrays: ["scales"] }),
+          "BadStore",
+        );
+        assertEquals(
+          e.message.includes(word) && e.message.includes(p),
+          true,
+          `${what}: ${e.message}`,
+        );
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
     }
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
-});
+  });
+}
 
 Deno.test("documents: root attributes are re-read and rewritten whole", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "tz-store-docs-" });

@@ -4,8 +4,11 @@
  * embeddings byte, one scale off by one ulp, one coordinate, one attribute, a broken shard
  * index, a truncated shard — is found and reported at the right place, never as a crash.
  */
+import { SCALES_INNER_PX } from "../../lib/store/layout.ts";
 import { join } from "node:path";
-import { assertEquals } from "../assert.ts";
+import { assertDeepEquals, assertEquals } from "../assert.ts";
+import { FsStore } from "../../lib/zarr/fs_store.ts";
+import { jsonBytes } from "../../lib/zarr/metadata.ts";
 import { generateFixtures } from "../../lib/sample_data/generate.ts";
 import { geobox } from "../../lib/grid/geobox.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
@@ -171,13 +174,14 @@ Deno.test("a scale off by one ulp is found at its pixel", async () => {
   const store = await copyStore(30);
   const [shard] = await shardFiles(store, "scales");
   const bytes = await Deno.readFile(shard.path);
-  const locs = decodeShardIndex(bytes, 4 * 4);
+  const n = 1024 / SCALES_INNER_PX; // inner chunks per shard side
+  const locs = decodeShardIndex(bytes, n * n);
   const codec = { compress: "zstd" as const, level: 3 };
   const chunks: (Uint8Array | null)[] = locs.map((l) =>
     l && bytes.slice(l.offset, l.offset + l.nbytes)
   );
   const i = locs.findIndex((l) => l !== null);
-  const raw = decodeChunk(chunks[i]!, codec, 256 * 256 * 4).slice();
+  const raw = decodeChunk(chunks[i]!, codec, SCALES_INNER_PX * SCALES_INNER_PX * 4).slice();
   const values = new Float32Array(raw.buffer);
   const bits = new Uint32Array(raw.buffer);
   const p = values.findIndex((v) => Number.isFinite(v));
@@ -186,8 +190,9 @@ Deno.test("a scale off by one ulp is found at its pixel", async () => {
   const got = values[p];
   chunks[i] = encodeChunk(raw, codec);
   await Deno.writeFile(shard.path, encodeShard(chunks)!);
-  const row = shard.row * 1024 + Math.floor(i / 4) * 256 + Math.floor(p / 256);
-  const col = shard.col * 1024 + (i % 4) * 256 + (p % 256);
+  const inner = SCALES_INNER_PX;
+  const row = shard.row * 1024 + Math.floor(i / n) * inner + Math.floor(p / inner);
+  const col = shard.col * 1024 + (i % n) * inner + (p % inner);
 
   const { code, report } = await verify(store);
   assertEquals(code, 1);
@@ -377,4 +382,37 @@ Deno.test("the rule: valid beats invalid, the owning cell beats order, else late
     ),
     '[["scales",101,"A"],["embeddings",101,"A"]]',
   );
+});
+
+Deno.test("a stale or missing consolidated block, a lost grid mapping and an old in-store manifest are reported", async () => {
+  const store = await copyStore(31);
+  const whats = (r: { metadata: { what: string }[] }) => r.metadata.map((m) => m.what);
+  // A node document changed behind the store's back (not through FsStore): the block is stale.
+  const scalesKey = join(store, "scales", "zarr.json");
+  const scales = JSON.parse(await Deno.readTextFile(scalesKey));
+  delete scales.attributes.grid_mapping;
+  await Deno.writeTextFile(scalesKey, JSON.stringify(scales, null, 2) + "\n");
+  let { code, report } = await verify(store);
+  assertEquals(code, 1);
+  assertEquals(report.counts.mismatched, 0);
+  assertDeepEquals(whats(report), [
+    "array scales grid_mapping",
+    "consolidated metadata of scales",
+  ]);
+  // Consolidating again (any write through FsStore does) makes the block current.
+  await new FsStore(store).consolidate();
+  ({ report } = await verify(store));
+  assertDeepEquals(whats(report), ["array scales grid_mapping"]);
+
+  // No block at all (a store written before it existed).
+  scales.attributes.grid_mapping = "spatial_ref";
+  await new FsStore(store).set("scales/zarr.json", jsonBytes(scales));
+  const root = JSON.parse(await Deno.readTextFile(join(store, "zarr.json")));
+  delete root.consolidated_metadata;
+  await Deno.writeTextFile(join(store, "zarr.json"), JSON.stringify(root, null, 2) + "\n");
+  await Deno.writeTextFile(join(store, "_chunk_manifest.json"), "{}\n");
+  ({ code, report } = await verify(store));
+  assertEquals(code, 1);
+  assertDeepEquals(whats(report), ["consolidated metadata"]);
+  assertDeepEquals(report.strays.map((s) => s.key), ["_chunk_manifest.json"]);
 });

@@ -48,7 +48,7 @@ Deno.test("metadata: scales", () => {
     `{"shape":[2278,1454],"data_type":"float32",` +
       `"chunk_grid":{"name":"regular","configuration":{"chunk_shape":[1024,1024]}},` +
       `${KEY_ENCODING},"fill_value":"NaN",` +
-      `"codecs":[{"name":"sharding_indexed","configuration":{"chunk_shape":[256,256],` +
+      `"codecs":[{"name":"sharding_indexed","configuration":{"chunk_shape":[64,64],` +
       `"codecs":[{"name":"bytes","configuration":{"endian":"little"}},` +
       `{"name":"zstd","configuration":{"level":3,"checksum":false}}],${INDEX_CODECS}}}],` +
       `"attributes":{},"dimension_names":["northing","easting"],${TAIL}`,

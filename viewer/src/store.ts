@@ -1,9 +1,10 @@
 /**
- * Store discovery and metadata: `_stores.json`, each store's root attributes, its arrays'
- * `zarr.json` and `_chunk_manifest.json` (docs/decisions/2026-11-24-preview-serve-contract.md),
- * reduced to one immutable `StoreInfo` value that the rest of the viewer works from. The store
- * format is parsed by the toolkit's own lib/store (the same code as the read API and the
- * manifests), over `fetch`.
+ * Store discovery and metadata: `_stores.json`, each store's root `zarr.json` (its inline
+ * consolidated metadata holds every array's document: one request opens a store) and its
+ * manifest `{store}.manifest.json` beside it (docs/decisions/2026-11-24-preview-serve-contract.md),
+ * fetched together, reduced to one immutable `StoreInfo` value that the rest of the viewer
+ * works from. The store format is parsed by the toolkit's own lib/store (the same code as the
+ * read API and the manifests), over `fetch`.
  *
  * The shard shape comes from each array's `chunk_grid.configuration.chunk_shape`: zarrita's
  * `arr.chunks` is the *inner* chunk shape of a sharded array, which is what broke the upstream
@@ -12,10 +13,10 @@
 import { isTesseraError } from "../../lib/errors.ts";
 import { type GeoBox, geoboxFromTransform, pixelSizeM } from "../../lib/grid/geobox.ts";
 import { arrayInfo } from "../../lib/store/arrays.ts";
-import { readDocument, type StoreReader } from "../../lib/store/documents.ts";
-import { documentKey, shardGridShape } from "../../lib/store/layout.ts";
+import type { StoreReader } from "../../lib/store/documents.ts";
+import { shardGridShape } from "../../lib/store/layout.ts";
 import { storeBasename } from "../../lib/store/names.ts";
-import { openZoneMetadata } from "../../lib/store/open.ts";
+import { nodeDocument, openZoneMetadata, type ZoneMetadata } from "../../lib/store/open.ts";
 import {
   type LevelInfo as MultiscaleLevel,
   parseMultiscales,
@@ -24,6 +25,9 @@ import {
 } from "../../lib/store/previews.ts";
 import type { ArrayMetadata } from "../../lib/zarr/metadata.ts";
 import type { BandStats, Stretch } from "./colour.ts";
+
+/** A store's manifest sits beside it: `{store}.manifest.json` (lib/manifest). */
+const MANIFEST_SUFFIX = ".manifest.json";
 
 /** One level of a preview pyramid (level 0 is the full-resolution `rgb` / `pca_rgb`). */
 export interface LevelInfo {
@@ -113,12 +117,13 @@ function numbers(v: unknown): number[] | null {
 async function previewLevels(
   url: string,
   source: StoreReader,
-  epsg: number,
+  store: ZoneMetadata,
   entries: MultiscaleLevel[],
 ): Promise<LevelInfo[]> {
+  const epsg = store.zone.epsg;
   const sorted = [...entries].sort((a, b) => a.level - b.level);
   return await Promise.all(sorted.map(async (e) => {
-    const meta = await readDocument(source, documentKey(e.path), url).catch((err) => {
+    const meta = await nodeDocument(store, source, e.path, url).catch((err) => {
       throw asStoreError(err);
     });
     if (!meta?.shape) throw new StoreError(`${url}/${e.path}: listed in multiscales but missing`);
@@ -154,7 +159,7 @@ export async function openStore(url: string, signal?: AbortSignal): Promise<Stor
     openZoneMetadata(source, { arrays: ["embeddings"], name, where: url }).catch((e) => {
       throw asStoreError(e);
     }),
-    fetchJson(`${url}/_chunk_manifest.json`, signal).catch(() => undefined),
+    fetchJson(`${url}${MANIFEST_SUFFIX}`, signal).catch(() => undefined),
   ]);
   const z = meta.zone;
   const emb = arrayInfo("embeddings", meta.arrays.embeddings!);
@@ -181,7 +186,7 @@ export async function openStore(url: string, signal?: AbortSignal): Promise<Stor
           transform: [...geobox.transform],
           shape: [geobox.height, geobox.width, 4],
         }];
-      previews[kind] = await previewLevels(url, source, z.epsg, entries);
+      previews[kind] = await previewLevels(url, source, meta, entries);
     }),
   );
   return {
