@@ -60,6 +60,8 @@ export const VIEWER_ENTRIES = ["viewer/src/main.ts", "viewer/src/decode_worker.t
 
 // Relative specifiers of static imports, re-exports, side-effect and dynamic imports.
 const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.\.?\/[^"']+)["']/g;
+/** A bare specifier (`"zarrita"`, `"numcodecs/zstd"`), looked up in deno.json's imports. */
+const BARE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']([a-z@][^"':]*)["']/g;
 
 /**
  * Every file of the repository the bundle is made from: the entry points and, transitively,
@@ -68,6 +70,14 @@ const LOCAL_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.\.?\/[^"']+)["']/g;
  */
 export async function viewerLocalSources(): Promise<string[]> {
   const root = `${HERE}..`;
+  // Bare names deno.json maps to repository files (lib/deps/*.ts pins lib/'s packages).
+  const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
+  const mapped = new Map<string, string>();
+  for (const [name, target] of Object.entries(config.imports ?? {})) {
+    if (typeof target === "string" && target.startsWith("./")) {
+      mapped.set(name, fileURLToPath(new URL(target, `file://${root}/`)));
+    }
+  }
   const seen = new Set<string>();
   const todo = VIEWER_ENTRIES.map((e) => fileURLToPath(new URL(e, `file://${root}/`)));
   while (todo.length) {
@@ -75,8 +85,13 @@ export async function viewerLocalSources(): Promise<string[]> {
     if (seen.has(file)) continue;
     seen.add(file);
     if (!/\.[cm]?[jt]s$/.test(file)) continue;
-    for (const m of (await Deno.readTextFile(file)).matchAll(LOCAL_IMPORT)) {
+    const code = await Deno.readTextFile(file);
+    for (const m of code.matchAll(LOCAL_IMPORT)) {
       todo.push(fileURLToPath(new URL(m[1], `file://${file}`)));
+    }
+    for (const m of code.matchAll(BARE_IMPORT)) {
+      const local = mapped.get(m[1]);
+      if (local) todo.push(local);
     }
   }
   return [...seen].sort();

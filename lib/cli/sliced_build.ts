@@ -232,8 +232,8 @@ export async function runFinalise(run: SlicedBuildRun, tasks?: number): Promise<
           stop.signal,
         );
         const request = {
-          rgb: run.rgb ? { given: params.rgb } : undefined,
-          pca: run.pca ? { given: params.pca } : undefined,
+          rgb: run.rgb ? { given: params.rgb, source: params.sources?.rgb } : undefined,
+          pca: run.pca ? { given: params.pca, source: params.sources?.pca } : undefined,
         };
         const p = await writePreviews(s.path, request, {
           workers: run.workers,

@@ -28,6 +28,7 @@ import { PreviewJobs } from "./shard_jobs.ts";
 import type { ShardPreviewInit } from "./shard_previews.ts";
 import type { RgbParams } from "./stretch.ts";
 import type { ArrayMetadata } from "../zarr/metadata.ts";
+import type { PreviewSource } from "../store/previews.ts";
 
 /** Key of the recorded parameters of a build's previews. */
 export const PREVIEWS_RECORD_KEY = `${BUILD_DIR}/previews.json`;
@@ -45,6 +46,8 @@ export interface BuildPreviewRequest {
 export interface BuildPreviewParams {
   rgb?: RgbParams;
   pca?: PcaBasis;
+  /** Where each came from (recorded as `rgb_source` / `pca_source`). */
+  sources?: { rgb?: PreviewSource; pca?: PreviewSource };
 }
 
 /** The recorded document. */
@@ -53,6 +56,7 @@ interface PreviewsRecord {
   version: 1;
   rgb?: RgbParams;
   pca?: PcaBasis;
+  sources?: { rgb?: PreviewSource; pca?: PreviewSource };
 }
 
 /** How the parameters were had. */
@@ -90,6 +94,12 @@ export async function chooseBuildPreviews(
       chooseRgb(sample!.input, request.rgb.bands ?? DEFAULT_RGB_BANDS);
   }
   if (request.pca) params.pca = request.pca.given ?? pcaBasis(sample!.input);
+  const source = (given: unknown): PreviewSource =>
+    given ? { from: "given" } : { from: "input", row_step_px: sample!.rowStepPx };
+  params.sources = {
+    ...(request.rgb ? { rgb: source(request.rgb.given) } : {}),
+    ...(request.pca ? { pca: source(request.pca.given) } : {}),
+  };
   let summary: ChosenPreviews["sample"];
   if (sample) {
     const { input: _i, scales: _s, ...rest } = sample;
@@ -112,7 +122,11 @@ export async function readPreviewsRecord(store: FsStore): Promise<BuildPreviewPa
   try {
     const rec = JSON.parse(new TextDecoder().decode(bytes)) as PreviewsRecord;
     if (rec.kind !== "tessera-zones build previews" || rec.version !== 1) throw new Error();
-    return { ...(rec.rgb ? { rgb: rec.rgb } : {}), ...(rec.pca ? { pca: rec.pca } : {}) };
+    return {
+      ...(rec.rgb ? { rgb: rec.rgb } : {}),
+      ...(rec.pca ? { pca: rec.pca } : {}),
+      ...(rec.sources ? { sources: rec.sources } : {}),
+    };
   } catch {
     throw new TesseraError(
       "BadStore",
@@ -183,8 +197,8 @@ export async function forgetBuildPreviews(
   }
   if (!recorded) return;
   const kept: BuildPreviewParams = { ...recorded };
-  if (names.includes("rgb")) delete kept.rgb;
-  if (names.includes("pca_rgb")) delete kept.pca;
+  if (names.includes("rgb")) delete kept.rgb, delete kept.sources?.rgb;
+  if (names.includes("pca_rgb")) delete kept.pca, delete kept.sources?.pca;
   if (kept.rgb || kept.pca) {
     const rec: PreviewsRecord = { kind: "tessera-zones build previews", version: 1, ...kept };
     await store.set(PREVIEWS_RECORD_KEY, new TextEncoder().encode(JSON.stringify(rec) + "\n"));
@@ -280,9 +294,12 @@ export async function finishBuildPreviews(
     }
   }
   const attributes: Record<string, unknown> = {};
-  if (params.rgb) Object.assign(attributes, rgbAttributes(params.rgb), { [doneFlag("rgb")]: true });
+  const src = params.sources ?? {};
+  if (params.rgb) {
+    Object.assign(attributes, rgbAttributes(params.rgb, src.rgb), { [doneFlag("rgb")]: true });
+  }
   if (params.pca) {
-    Object.assign(attributes, pcaAttributes(params.pca), { [doneFlag("pca_rgb")]: true });
+    Object.assign(attributes, pcaAttributes(params.pca, src.pca), { [doneFlag("pca_rgb")]: true });
   }
   const levels: FinishedPreviews["levels"] = {};
   for (const n of names) levels[n] = p.levels[n];

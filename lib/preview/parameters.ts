@@ -12,6 +12,7 @@ import type { PreviewStoreInfo } from "./store_info.ts";
 import type { RgbParams } from "./stretch.ts";
 import { TesseraError } from "../errors.ts";
 import { listArrayShards } from "../store/shard_files.ts";
+import type { PreviewSource } from "../store/previews.ts";
 import type { ParameterSource } from "./parameter_files.ts";
 import { PhaseRunner } from "./phase_runner.ts";
 import type { JobContext } from "./shard_jobs.ts";
@@ -23,9 +24,26 @@ export interface PreviewRequest {
    * Write the RGB preview of these bands (default 0, 1, 2), with the stretch `given` (a saved
    * stretch file, parameter_files.ts) instead of one chosen from the statistics.
    */
-  rgb?: { bands?: readonly number[]; given?: RgbParams };
-  /** Write the PCA preview; with `given`, of that basis instead of one from the statistics. */
-  pca?: boolean | { given?: PcaBasis };
+  rgb?: { bands?: readonly number[]; given?: RgbParams; source?: PreviewSource };
+  /**
+   * Write the PCA preview; with `given`, of that basis instead of one from the statistics.
+   * `source` says where given parameters came from (default `{from: "given"}`; a sliced
+   * build's finalise hands over the pre-pass's, `{from: "input", …}`).
+   */
+  pca?: boolean | { given?: PcaBasis; source?: PreviewSource };
+}
+
+/** Where each requested preview's parameters come from (recorded as `rgb_source`/`pca_source`). */
+export function requestSources(
+  request: PreviewRequest,
+): { rgb?: PreviewSource; pca?: PreviewSource } {
+  const of = (r: { given?: unknown; source?: PreviewSource } | undefined): PreviewSource =>
+    r?.source ?? (r?.given ? { from: "given" } : { from: "statistics" });
+  const pca = typeof request.pca === "object" ? request.pca : undefined;
+  return {
+    ...(request.rgb ? { rgb: of(request.rgb) } : {}),
+    ...(request.pca ? { pca: of(pca) } : {}),
+  };
 }
 
 /** What the previews are drawn with, and where the statistics came from. */

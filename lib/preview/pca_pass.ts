@@ -4,7 +4,11 @@
  * to recompute any pixel. The maths is pca.ts; the pass is {@link writePreviews}.
  */
 import { TesseraError } from "../errors.ts";
-import { parsePcaAttributes, pcaAttributes as encode } from "../store/previews.ts";
+import {
+  parsePcaAttributes,
+  pcaAttributes as encode,
+  type PreviewSource,
+} from "../store/previews.ts";
 import type { PcaBasis } from "./pca.ts";
 
 /**
@@ -16,8 +20,8 @@ import type { PcaBasis } from "./pca.ts";
  * pcaAttributes(pcaBasis(input)).pca_explained_variance; // [0.53, 0.2, 0.09]
  * ```
  */
-export function pcaAttributes(b: PcaBasis): Record<string, unknown> {
-  return encode(b);
+export function pcaAttributes(b: PcaBasis, source?: PreviewSource): Record<string, unknown> {
+  return encode(b, source);
 }
 
 /**

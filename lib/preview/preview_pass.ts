@@ -22,6 +22,7 @@ import {
   choosePreviewParameters,
   type PreviewParameters,
   type PreviewRequest,
+  requestSources,
 } from "./parameters.ts";
 import type { PcaBasis } from "./pca.ts";
 import { PhaseRunner } from "./phase_runner.ts";
@@ -104,7 +105,7 @@ export async function writePreviews(
     await writeOverviews(store, levels, runner, written);
     const tOverviews = performance.now();
 
-    await publishPreviews(store, params, levels.levels);
+    await publishPreviews(store, params, levels.levels, requestSources(request));
 
     const s = (a: number, b: number) => (b - a) / 1000;
     return {

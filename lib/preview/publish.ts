@@ -14,6 +14,7 @@ import { pcaAttributes } from "./pca_pass.ts";
 import { rgbAttributes } from "./rgb_pass.ts";
 import type { RgbParams } from "./stretch.ts";
 import { forgetBuildPreviews } from "./in_build.ts";
+import type { PreviewSource } from "../store/previews.ts";
 
 /**
  * Removes previews `names` from the store: their attributes and flags, then their arrays and
@@ -49,11 +50,14 @@ export async function publishPreviews(
   store: FsStore,
   params: { rgb?: RgbParams; pca?: PcaBasis },
   levels: Record<PreviewName, LevelInfo[]>,
+  sources: { rgb?: PreviewSource; pca?: PreviewSource } = {},
 ): Promise<void> {
   const added: Record<string, unknown> = {};
-  if (params.rgb) Object.assign(added, rgbAttributes(params.rgb), { [doneFlag("rgb")]: true });
+  if (params.rgb) {
+    Object.assign(added, rgbAttributes(params.rgb, sources.rgb), { [doneFlag("rgb")]: true });
+  }
   if (params.pca) {
-    Object.assign(added, pcaAttributes(params.pca), { [doneFlag("pca_rgb")]: true });
+    Object.assign(added, pcaAttributes(params.pca, sources.pca), { [doneFlag("pca_rgb")]: true });
   }
   await updateRootAttributes(store, (a) => withPreviews(a, added, levels), store.root);
 }

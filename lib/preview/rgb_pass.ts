@@ -6,7 +6,7 @@
 import { TesseraError } from "../errors.ts";
 import type { PcaInput } from "./pca.ts";
 import { bandStretch, type RgbParams } from "./stretch.ts";
-import { rgbAttributes as encodeRgb } from "../store/previews.ts";
+import { type PreviewSource, rgbAttributes as encodeRgb } from "../store/previews.ts";
 
 /** Bands shown as R, G, B unless told otherwise (as upstream). */
 export const DEFAULT_RGB_BANDS: readonly [number, number, number] = [0, 1, 2];
@@ -40,6 +40,6 @@ export function chooseRgb(
  * rgbAttributes(chooseRgb(input)); // { rgb_bands: [0, 1, 2], rgb_stretch: { min, max } }
  * ```
  */
-export function rgbAttributes(p: RgbParams): Record<string, unknown> {
-  return encodeRgb(p);
+export function rgbAttributes(p: RgbParams, source?: PreviewSource): Record<string, unknown> {
+  return encodeRgb(p, source);
 }

@@ -93,7 +93,7 @@ export function overviewsGroup(name: PreviewName): string {
 
 /** Root attributes owned by each preview, in canonical order, its done flag last. */
 export const PREVIEW_ATTRIBUTES: Readonly<Record<PreviewName, readonly string[]>> = {
-  rgb: ["rgb_bands", "rgb_stretch", "has_rgb_preview"],
+  rgb: ["rgb_bands", "rgb_stretch", "rgb_source", "has_rgb_preview"],
   pca_rgb: [
     "pca_components",
     "pca_mean",
@@ -101,9 +101,37 @@ export const PREVIEW_ATTRIBUTES: Readonly<Record<PreviewName, readonly string[]>
     "pca_medians",
     "pca_iqrs",
     "pca_stretch",
+    "pca_source",
     "has_pca_preview",
   ],
 };
+
+/**
+ * Where a preview's stretch or basis came from (`rgb_source`, `pca_source`): the store's
+ * statistics (`stats`/`pca` on a built store), the build's pre-pass over the input tiles
+ * (every `row_step_px`-th zone row; lib/preview/input_sample.ts), or a parameter file the user
+ * gave (`--rgb-stretch`/`--pca-basis`). `verify` re-derives the first two and takes the third
+ * as given. Stores written before 2026-12-01 have none: their previews came from statistics.
+ */
+export type PreviewSource =
+  | { from: "statistics" }
+  | { from: "input"; row_step_px: number }
+  | { from: "given" };
+
+/** The source recorded for `name`; `{from: "statistics"}` when absent (older stores). */
+export function parsePreviewSource(
+  attrs: Readonly<Record<string, unknown>>,
+  name: PreviewName,
+): PreviewSource | undefined {
+  const v = attrs[name === "rgb" ? "rgb_source" : "pca_source"];
+  if (v === undefined) return { from: "statistics" };
+  const o = v as { from?: unknown; row_step_px?: unknown };
+  if (o?.from === "statistics" || o?.from === "given") return { from: o.from };
+  if (o?.from === "input" && Number.isInteger(o.row_step_px) && (o.row_step_px as number) > 0) {
+    return { from: "input", row_step_px: o.row_step_px as number };
+  }
+  return undefined;
+}
 
 /**
  * Root attribute flagging a finished preview: true only once the preview and all its levels
@@ -197,8 +225,15 @@ export interface RgbAttributeValues {
  * rgbAttributes({ bands: [0, 1, 2], stretch }); // { rgb_bands: [0, 1, 2], rgb_stretch: {…} }
  * ```
  */
-export function rgbAttributes(p: RgbAttributeValues): Record<string, unknown> {
-  return { rgb_bands: [...p.bands], rgb_stretch: { min: p.stretch.min, max: p.stretch.max } };
+export function rgbAttributes(
+  p: RgbAttributeValues,
+  source: PreviewSource = { from: "statistics" },
+): Record<string, unknown> {
+  return {
+    rgb_bands: [...p.bands],
+    rgb_stretch: { min: p.stretch.min, max: p.stretch.max },
+    rgb_source: source,
+  };
 }
 
 /** What the `pca_*` attributes record: enough to recompute any PCA preview pixel. */
@@ -220,7 +255,10 @@ export interface PcaAttributeValues {
  * pcaAttributes(basis).pca_explained_variance; // [0.53, 0.2, 0.09]
  * ```
  */
-export function pcaAttributes(b: PcaAttributeValues): Record<string, unknown> {
+export function pcaAttributes(
+  b: PcaAttributeValues,
+  source: PreviewSource = { from: "statistics" },
+): Record<string, unknown> {
   return {
     pca_components: b.components,
     pca_mean: b.mean,
@@ -228,6 +266,7 @@ export function pcaAttributes(b: PcaAttributeValues): Record<string, unknown> {
     pca_medians: b.medians,
     pca_iqrs: b.iqrs,
     pca_stretch: { min: b.stretch.min, max: b.stretch.max },
+    pca_source: source,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type Multiscales,
   multiscalesLayout,
   parsePreviewAttributes,
+  parsePreviewSource,
   PREVIEW_ATTRIBUTES,
 } from "../store/previews.ts";
 import {
@@ -117,6 +118,7 @@ export async function checkDerived(
   d: Derivation,
   geometry: Geometry,
   maxListed: number,
+  inputSample?: InputSampler,
 ): Promise<ValueMismatch[]> {
   const out: ValueMismatch[] = [];
   for (const [k, want] of Object.entries(derivedAttributes(d))) {
@@ -134,9 +136,16 @@ export async function checkDerived(
     sumProducts: fullSumProducts(d.stats),
     sample: d.stats.vectors,
   };
-  out.push(...await checkPreviews(storePath, attrs, input, geometry));
+  out.push(...await checkPreviews(storePath, attrs, input, geometry, inputSample));
   return out;
 }
+
+/**
+ * The statistics the build's pre-pass over the input tiles gives, every `rowStepPx`-th zone
+ * row (lib/preview/input_sample.ts): what a preview with `source: {from: "input"}` was chosen
+ * from.
+ */
+export type InputSampler = (rowStepPx: number) => Promise<PcaInput>;
 
 /** The `stats/` group and arrays: documents as the builder writes them, values bit for bit. */
 async function checkStatsArrays(
@@ -233,10 +242,32 @@ async function checkStatsArrays(
 async function checkPreviews(
   storePath: string,
   attrs: Record<string, unknown>,
-  input: PcaInput,
+  stats: PcaInput,
   g: Geometry,
+  inputSample?: InputSampler,
 ): Promise<ValueMismatch[]> {
   const out: ValueMismatch[] = [];
+  // Each preview's parameters are re-derived from what they were chosen from: the store's
+  // statistics, or the build's pre-pass over the input; given ones are taken as they are.
+  const sampled = new Map<number, Promise<PcaInput>>();
+  const sourceOf = async (name: PreviewName): Promise<PcaInput | "given" | undefined> => {
+    const src = parsePreviewSource(attrs, name);
+    const key = name === "rgb" ? "rgb_source" : "pca_source";
+    if (!src) {
+      out.push({
+        what: `attribute ${key}`,
+        expected: '{"from": "statistics" | "input" (with row_step_px) | "given"}',
+        got: attrs[key] ?? null,
+      });
+      return undefined;
+    }
+    if (src.from === "given") return "given";
+    if (src.from === "statistics") return stats;
+    if (!inputSample) return undefined;
+    let p = sampled.get(src.row_step_px);
+    if (!p) sampled.set(src.row_step_px, p = inputSample(src.row_step_px));
+    return await p;
+  };
   const done = parsePreviewAttributes(attrs);
   const rgbDone = done.rgb, pcaDone = done.pcaRgb;
   const expected: Record<string, unknown> = {};
@@ -245,24 +276,29 @@ async function checkPreviews(
   if (rgbDone) {
     levels.rgb = pyramidLevels("rgb", g.height, g.width, g.transform);
     const bands = attrs.rgb_bands;
+    const input = await sourceOf("rgb");
     if (
       !Array.isArray(bands) || bands.length !== 3 ||
-      !bands.every((b) => Number.isInteger(b) && b >= 0 && b < input.bands)
+      !bands.every((b) => Number.isInteger(b) && b >= 0 && b < stats.bands)
     ) {
       out.push({
         what: "attribute rgb_bands",
-        expected: `three band indices in 0..${input.bands - 1}`,
+        expected: `three band indices in 0..${stats.bands - 1}`,
         got: bands ?? null,
       });
-    } else {
+    } else if (input && input !== "given") {
       const stretch = chooseRgb(input, bands).stretch;
       expected.rgb_stretch = { min: stretch.min, max: stretch.max };
     }
   } else absent.push(...PREVIEW_ATTRIBUTES.rgb.slice(0, -1));
   if (pcaDone) {
     levels.pca_rgb = pyramidLevels("pca_rgb", g.height, g.width, g.transform);
+    const input = await sourceOf("pca_rgb");
     try {
-      Object.assign(expected, pcaAttributes(pcaBasis(input)));
+      if (input && input !== "given") {
+        const { pca_source: _s, ...derived } = pcaAttributes(pcaBasis(input));
+        Object.assign(expected, derived);
+      }
     } catch (e) {
       out.push({
         what: "attribute pca_components",

@@ -41,6 +41,8 @@ const INDEX = /^(0|[1-9][0-9]*)$/;
 const TEMP = /\.tmp-[^/]*$/;
 /** A shard's build state: `{row}.{col}.stats` (its marker), `.failures.json`, `.bad_scales.json`, … */
 const MARKER = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.[a-z_]+(\.json)?$/;
+/** A shard's pyramid share of an in-build preview: `{row}.{col}`. */
+const PART = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /**
  * Walks the store at `root` and returns the stray objects (the first `maxListed`) and how many
@@ -126,6 +128,13 @@ export async function findStrayObjects(
     }
     for (const e of await entries(join(root, key))) {
       const k = `${key}/${e.name}`;
+      // The parameters of in-build previews and each shard's share of their pyramid
+      // (lib/preview/in_build.ts, pyramid_parts.ts), kept for a later --resume.
+      if (e.name === "previews.json" && e.isFile) continue;
+      if (e.name === "previews" && e.isDirectory) {
+        await previewParts(k, grid);
+        continue;
+      }
       if (e.name !== "shards" || !e.isDirectory) {
         await fileOrTree(k, e, "unknown build state");
         continue;
@@ -136,6 +145,24 @@ export async function findStrayObjects(
         if (!match || !m.isFile) await fileOrTree(mk, m, "unknown build state");
         else if (Number(match[1]) >= grid[0] || Number(match[2]) >= grid[1]) {
           stray(mk, `build state of a shard outside the ${grid[0]} × ${grid[1]} shard grid`);
+        }
+      }
+    }
+  };
+
+  const previewParts = async (key: string, grid: readonly number[]) => {
+    for (const e of await entries(join(root, key))) {
+      const k = `${key}/${e.name}`;
+      if (!e.isDirectory || (e.name !== "rgb" && e.name !== "pca_rgb")) {
+        await fileOrTree(k, e, "unknown build state");
+        continue;
+      }
+      for (const m of await entries(join(root, k))) {
+        const mk = `${k}/${m.name}`;
+        const match = PART.exec(m.name);
+        if (!match || !m.isFile) await fileOrTree(mk, m, "unknown build state");
+        else if (Number(match[1]) >= grid[0] || Number(match[2]) >= grid[1]) {
+          stray(mk, `pyramid share of a shard outside the ${grid[0]} × ${grid[1]} shard grid`);
         }
       }
     }

@@ -27,6 +27,7 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { CHUNK_MANIFEST_FILE } from "../manifest/manifest.ts";
 import { previewArrayMetadata, pyramidLevels } from "../preview/overviews.ts";
 import { checkDerived, type Derivation, DerivedMerger } from "./derived_checks.ts";
+import { sampleZoneInput } from "../preview/input_sample.ts";
 import { adviceFor, repairCommand, type StoreOrigin } from "./advice.ts";
 import {
   emptyCounts,
@@ -181,6 +182,8 @@ export async function verifyStore(storePath: string, opts: VerifyOptions): Promi
       derivation!,
       { height: H, width: W, transform },
       maxListed,
+      async (rowStepPx) =>
+        (await sampleZoneInput(opts.base, plan, { rowStepPx, maxValidScale })).input,
     )
     : [];
 

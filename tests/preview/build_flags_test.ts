@@ -52,7 +52,15 @@ Deno.test("build --rgb --pca equals build, then stats and pca given its paramete
     assertEquals(p.code, 0, p.stderr);
     const s = await runCli("stats", [store, "--workers", "2", "--rgb-stretch", stretch]);
     assertEquals(s.code, 0, s.stderr);
-    assertEquals((await diffTrees(r.path, store)).join("\n"), "");
+    // Identical but for where the parameters came from: the pre-pass, and the files.
+    assertEquals((await diffTrees(r.path, store)).join("\n"), "differs: zarr.json");
+    const [inPass, recoloured] = [await rootAttrs(r.path), await rootAttrs(store)];
+    for (const k of ["rgb_source", "pca_source"]) {
+      assertEquals(JSON.stringify(inPass[k]), '{"from":"input","row_step_px":64}', k);
+      assertEquals(JSON.stringify(recoloured[k]), '{"from":"given"}', k);
+      delete inPass[k], delete recoloured[k];
+    }
+    assertEquals(JSON.stringify(recoloured), JSON.stringify(inPass));
   }
 });
 

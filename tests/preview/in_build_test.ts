@@ -55,8 +55,10 @@ Deno.test("build --rgb --pca in one pass = build, then stats and pca with the sa
     assertSame(await new FsStore(store).list("_build/"), []);
 
     const plain = await buildZone(plan, { base, outputDir: join(dir, "two"), workers: 1 });
-    await writePreviews(plain.path, { rgb: { given: one.previews!.params.rgb } }, { workers: 1 });
-    await writePreviews(plain.path, { pca: { given: one.previews!.params.pca } }, { workers: 2 });
+    const { rgb, pca, sources } = one.previews!.params;
+    assertSame(sources, { rgb: { from: "input", row_step_px: 64 }, pca: sources!.rgb });
+    await writePreviews(plain.path, { rgb: { given: rgb, source: sources!.rgb } }, { workers: 1 });
+    await writePreviews(plain.path, { pca: { given: pca, source: sources!.pca } }, { workers: 2 });
     assertSame(await diffTrees(store, plain.path), []);
   });
 });

@@ -204,6 +204,30 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
       },
     );
 
+    await t.step(
+      "preview parameters are re-derived from the source each names; given ones are taken",
+      async () => {
+        // The build chose them from its pre-pass over the input tiles.
+        assertEquals(group.attributes.pca_source?.from, "input");
+        assertEquals(group.attributes.rgb_source?.from, "input");
+        // Claimed to come from the store's statistics, the in-build basis does not follow.
+        const wrong = await copy();
+        await editAttributes(wrong.store, (a) => a.pca_source = { from: "statistics" });
+        failsNaming(await verify(wrong.store), "attribute pca_components");
+        // A basis the user gave (--pca-basis FILE) is not re-derived, even when it differs.
+        const given = await copy();
+        await editAttributes(given.store, (a) => {
+          a.pca_source = { from: "given" };
+          (a.pca_mean as number[])[0] *= 2;
+        });
+        assertEquals((await verify(given.store)).code, 0);
+        // An unreadable source is named.
+        const bad = await copy();
+        await editAttributes(bad.store, (a) => a.rgb_source = { from: "somewhere" });
+        failsNaming(await verify(bad.store), "attribute rgb_source");
+      },
+    );
+
     await t.step("stray shards outside the grid and unknown files are found", async () => {
       const { store } = await copy();
       const someShard = async (array: string) => {
