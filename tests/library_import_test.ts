@@ -79,7 +79,11 @@ Deno.test("lib/ imports npm packages only through lib/deps (one pinned version e
   for await (const f of walkTs(join(REPO, "lib"))) {
     const src = await Deno.readTextFile(f);
     const inDeps = f.includes("/lib/deps/");
-    for (const m of src.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^"\n]+)"|\bimport\(\s*"([^"\n]+)"\)/gm)) {
+    for (
+      const m of src.matchAll(
+        /^(?:import|export)\b[^;]*?\bfrom\s+"([^"\n]+)"|\bimport\(\s*"([^"\n]+)"\)/gm,
+      )
+    ) {
       const spec = m[1] ?? m[2];
       if (spec.startsWith(".") || spec.startsWith("node:")) continue;
       if (inDeps && spec.startsWith("npm:")) {
