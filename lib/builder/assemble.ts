@@ -8,7 +8,7 @@ import type { Landmask } from "../tiles/landmask.ts";
 import type { NpyFile } from "../tiles/npy.ts";
 import { openTileFiles, type TileFailure, tileFailure } from "../tiles/open_tile.ts";
 import { readScaleRows } from "../tiles/scales.ts";
-import { pixelCellKey, tileCellKey } from "./cell.ts";
+import { fillCellKeys, pixelCellKey, tileCellKey } from "./cell.ts";
 import {
   beginShard,
   type BlockCounts,
@@ -98,12 +98,15 @@ export async function assembleShard(
     });
     const rects = opened.map((o) => local(o.rect));
     beginShard(buf, rects);
+    fillOverlapCells(buf, rects, plan, job);
     const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
     const badScales = new Map<number, number>();
     // Tiles with a scale that is not NaN in this shard; the others' pieces are all NaN.
     const someScale = new Set<number>();
-    // Two read buffers: the next block is read while the current one is composited.
-    const embBufs = readBuffers(buf, ROWS_PER_READ * maxWidth(plan, opened) * plan.bands);
+    // Two sets of read buffers: the next block is read while the current one is composited
+    // (over HTTP; local reads are done before the call returns). Only the shard's columns of
+    // each tile row are read, so a tile straddling two shards is read once in all.
+    const bufs = readBuffers(buf, ROWS_PER_READ * maxCols(opened), plan.bands);
     const blocks = opened.flatMap(({ tile, rect }) => {
       const out: { tile: OpenTile; rect: typeof rect; zr: number; zr1: number }[] = [];
       for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
@@ -112,12 +115,13 @@ export async function assembleShard(
       return out;
     });
     const read = (i: number) => {
-      const { tile, zr, zr1 } = blocks[i];
+      const { tile, rect, zr, zr1 } = blocks[i];
       const place = plan.placements[tile.index];
       const tr0 = zr - place.rowOffsetPx, tr1 = zr1 - place.rowOffsetPx;
+      const tc0 = rect.c0 - place.colOffsetPx, tc1 = rect.c1 - place.colOffsetPx;
       return Promise.all([
-        tile.emb.readRowsInto(tr0, tr1, embBufs[i % 2]),
-        readScaleRows(tile.scales, tr0, tr1),
+        tile.emb.readWindowInto(tr0, tr1, tc0, tc1, bufs.embeddings[i % 2]),
+        readScaleWindow(tile.scales, tr0, tr1, tc0, tc1, bufs.scales[i % 2]),
       ]);
     };
     // The landmask of a whole piece at once: geotiff.js then inflates each strip only once.
@@ -131,7 +135,6 @@ export async function assembleShard(
       // reports it on the next iteration.
       next?.catch(() => {});
       const { tile, rect, zr, zr1 } = blocks[i];
-      const grid = plan.grids[tile.index];
       const place = plan.placements[tile.index];
       const own = tileCellKey(plan.tiles[tile.index].lonI, plan.tiles[tile.index].latI);
       const tc0 = rect.c0 - place.colOffsetPx, tc1 = rect.c1 - place.colOffsetPx;
@@ -146,14 +149,7 @@ export async function assembleShard(
         land.set(tile, mask);
       }
       const cols = tc1 - tc0;
-      const { bad, nan } = countScales(
-        scales,
-        zr1 - zr,
-        grid.geobox.width,
-        tc0,
-        tc1,
-        ctx.maxValidScale,
-      );
+      const { bad, nan } = countScales(scales, (zr1 - zr) * cols, ctx.maxValidScale);
       if (bad) badScales.set(tile.index, (badScales.get(tile.index) ?? 0) + bad);
       if (nan < (zr1 - zr) * cols) someScale.add(tile.index);
       const c = compositeBlock(buf, {
@@ -161,10 +157,10 @@ export async function assembleShard(
         embeddings: embeddings as Int8Array,
         scales,
         land: mask.subarray((zr - rect.r0) * cols, (zr1 - rect.r0) * cols),
-        rowLength: grid.geobox.width,
-        col0: tc0,
+        rowLength: cols,
+        col0: 0,
         maxValidScale: ctx.maxValidScale,
-        // Overlaps are tested once per pixel, not once per covering tile.
+        // The keys of every overlapped pixel were filled in above (fillOverlapCells).
         inOwnCell: (y, x) => {
           const p = y * buf.size + x;
           let key = cellKeys[p];
@@ -202,45 +198,107 @@ export async function assembleShard(
 }
 
 /**
- * Scale values in columns c0..c1 of `rows` rows that are defects (`bad`: not NaN, not valid)
- * and that are NaN (`nan`: no data).
+ * Fills `buf.cellKeys` for every pixel two or more tiles cover (the only pixels the
+ * compositing rule asks the cell of), row run by row run (cell.ts fillCellKeys: a handful of
+ * inverse projections per run instead of one per pixel).
+ */
+function fillOverlapCells(
+  buf: ShardBuffer,
+  rects: readonly PixelRect[],
+  plan: WorkerPlan,
+  job: ShardPlan,
+): void {
+  for (let i = 0; i < rects.length; i++) {
+    for (let j = i + 1; j < rects.length; j++) {
+      const a = rects[i], b = rects[j];
+      const r0 = Math.max(a.r0, b.r0), r1 = Math.min(a.r1, b.r1);
+      const c0 = Math.max(a.c0, b.c0), c1 = Math.min(a.c1, b.c1);
+      if (r1 <= r0 || c1 <= c0) continue;
+      // (Where three or four tiles meet, a few runs are done twice: the same keys.)
+      for (let y = r0; y < r1; y++) {
+        fillCellKeys(
+          plan.geobox,
+          plan.zone,
+          y + job.rect.r0,
+          c0 + job.rect.c0,
+          c1 + job.rect.c0,
+          buf.cellKeys,
+          y * buf.size + c0,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Of the first `n` scale values, those that are defects (`bad`: not NaN, not valid) and those
+ * that are NaN (`nan`: no data).
  */
 function countScales(
   scales: Float32Array,
-  rows: number,
-  width: number,
-  c0: number,
-  c1: number,
+  n: number,
   maxValidScale: number,
 ): { bad: number; nan: number } {
   let bad = 0, nan = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let i = r * width + c0, end = r * width + c1; i < end; i++) {
-      const s = scales[i];
-      // NaN fails every comparison, so it is neither a defect nor valid: plain no data.
-      if (s <= 0 || s >= maxValidScale) bad++;
-      else if (s !== s) nan++;
-    }
+  for (let i = 0; i < n; i++) {
+    const s = scales[i];
+    // NaN fails every comparison, so it is neither a defect nor valid: plain no data.
+    if (s <= 0 || s >= maxValidScale) bad++;
+    else if (s !== s) nan++;
   }
   return { bad, nan };
 }
 
 /**
- * The two embeddings read buffers of a shard buffer's worker, kept between shards: fresh
- * memory costs a page fault per 4 KiB, ~12 MB per shard otherwise.
+ * Scales of the window rows r0..r1, columns c0..c1 of a tile, as `(r1 - r0) × (c1 - c0)`
+ * values in `target`. Legacy (H, W, B) files are reduced per pixel by readScaleRows (whole
+ * rows), then the window is picked out.
  */
-const readBufferCache = new WeakMap<ShardBuffer, Int8Array[]>();
+async function readScaleWindow(
+  npy: NpyFile,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+  target: Float32Array,
+): Promise<Float32Array> {
+  if (npy.shape.length === 2) return await npy.readWindowInto(r0, r1, c0, c1, target);
+  const rows = await readScaleRows(npy, r0, r1);
+  const width = npy.shape[1], cols = c1 - c0;
+  for (let r = 0; r < r1 - r0; r++) {
+    target.set(rows.subarray(r * width + c0, r * width + c1), r * cols);
+  }
+  return target.subarray(0, (r1 - r0) * cols);
+}
 
-function readBuffers(buf: ShardBuffer, bytes: number): Int8Array[] {
+/** A worker's read buffers: two blocks of embeddings and of scales (see {@link readBuffers}). */
+interface ReadBuffers {
+  embeddings: Int8Array[];
+  scales: Float32Array[];
+}
+
+/**
+ * The read buffers of a shard buffer's worker, kept between shards: fresh memory costs a page
+ * fault per 4 KiB (and garbage to collect) otherwise.
+ */
+const readBufferCache = new WeakMap<ShardBuffer, ReadBuffers>();
+
+function readBuffers(buf: ShardBuffer, pixels: number, bands: number): ReadBuffers {
   let bufs = readBufferCache.get(buf);
-  if (!bufs || bufs[0].length < bytes) {
-    readBufferCache.set(buf, bufs = [new Int8Array(bytes), new Int8Array(bytes)]);
+  if (!bufs || bufs.scales[0].length < pixels) {
+    const two = <T>(make: () => T) => [make(), make()];
+    bufs = {
+      embeddings: two(() => new Int8Array(pixels * bands)),
+      scales: two(() => new Float32Array(pixels)),
+    };
+    readBufferCache.set(buf, bufs);
   }
   return bufs;
 }
 
-function maxWidth(plan: WorkerPlan, opened: { tile: OpenTile }[]): number {
-  return Math.max(1, ...opened.map((o) => plan.grids[o.tile.index].geobox.width));
+/** The widest piece of the shard, in pixels. */
+function maxCols(opened: { rect: PixelRect }[]): number {
+  return Math.max(1, ...opened.map((o) => o.rect.c1 - o.rect.c0));
 }
 
 /** Opens and validates one tile (lib/tiles/open_tile.ts); throws a TesseraError naming the bad file. */

@@ -37,6 +37,12 @@ export interface ShardBuffer {
   /** Memo of each pixel's 0.1° cell key (NO_CELL = not computed yet) for overlapping tiles. */
   readonly cellKeys: Int32Array;
   /**
+   * 1 for each embeddings inner chunk (`chunkPx` grid, C order) where this shard took a valid
+   * pixel; a chunk left at 0 holds only fill (zero embeddings, NaN scales), so the encoder
+   * need not look at its bytes.
+   */
+  readonly chunkData: Uint8Array;
+  /**
    * Rectangles holding data from the last shard (everything else is fill), or null when
    * unknown (an assembly failed half way): what {@link beginShard} must clear.
    */
@@ -63,6 +69,7 @@ export function newShardBuffer(size: number, bands: number, chunkPx = size): Sha
     klass: new Uint8Array(size * size),
     coverage: new Uint8Array(size * size),
     cellKeys: new Int32Array(size * size).fill(NO_CELL),
+    chunkData: new Uint8Array((size / chunkPx) ** 2),
     dirty: [],
   };
 }
@@ -97,6 +104,7 @@ export function resetShardBuffer(b: ShardBuffer): void {
   b.klass.fill(0);
   b.coverage.fill(0);
   b.cellKeys.fill(NO_CELL);
+  b.chunkData.fill(0);
   b.dirty = [];
 }
 
@@ -112,6 +120,7 @@ export function beginShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
   b.klass.fill(0);
   b.coverage.fill(0);
   b.cellKeys.fill(NO_CELL);
+  b.chunkData.fill(0);
   addCoverage(b, rects);
   const stale = b.dirty ?? [{ r0: 0, r1: size, c0: 0, c1: size }];
   b.dirty = null; // until endShard: a failure half way leaves the contents unknown
@@ -176,61 +185,104 @@ export interface BlockCounts {
 }
 
 /**
- * Composites `blk` into `b`.
+ * Composites `blk` into `b`. Works a chunk row at a time: within one inner chunk a row's
+ * pixels are contiguous in `b.embeddings`, so the embeddings of each run of pixels with the
+ * same outcome (taken, zeroed, kept) move with one `set` or `fill` — a whole 32-pixel run as
+ * one 4 KiB copy — while the per-pixel loop touches only scales, class and coverage.
  *
  * @example
  * compositeBlock(buffer, { rect, embeddings, scales, land, rowLength: 726, col0: 0,
  *   maxValidScale: 1, inOwnCell: () => true });
  */
 export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
-  const { size, bands, embeddings, scales, klass, coverage, chunkPx } = b;
-  const { rect, rowLength, col0, maxValidScale } = blk;
+  const { size, bands, embeddings, scales, klass, coverage, chunkPx, chunkData } = b;
+  const { rect, rowLength, col0, maxValidScale, land } = blk;
+  const srcEmb = blk.embeddings, srcScales = blk.scales;
   const cols = rect.c1 - rect.c0;
-  const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
+  const chunksPerRow = size / chunkPx;
+  let valid = 0, invalid = 0, contested = 0;
   for (let y = rect.r0; y < rect.r1; y++) {
-    const srcRow = (y - rect.r0) * rowLength + col0;
-    const landRow = (y - rect.r0) * cols;
+    // Source pixel of shard column x: srcRow + x; its landmask value: land[landRow + x].
+    const srcRow = (y - rect.r0) * rowLength + col0 - rect.c0;
+    const landRow = (y - rect.r0) * cols - rect.c0;
     const dstRow = y * size;
-    // Runs of consecutive winning valid pixels inside one chunk are copied with one `set`.
-    let runStart = -1;
-    const flush = (end: number) => {
-      if (runStart < 0) return;
-      const n = end - runStart;
-      const src = (srcRow + runStart - rect.c0) * bands;
-      embeddings.set(
-        blk.embeddings.subarray(src, src + n * bands),
-        pixelIndex(b, y, runStart) * bands,
+    const cr = (y / chunkPx) | 0;
+    for (let x0 = rect.c0; x0 < rect.c1;) {
+      const cc = (x0 / chunkPx) | 0;
+      const x1 = Math.min(rect.c1, (cc + 1) * chunkPx);
+      const chunk = cr * chunksPerRow + cc;
+      // Pixel index in `embeddings` of shard column x in this chunk row: base + x.
+      const base = ((chunk * chunkPx + y - cr * chunkPx) * chunkPx) - cc * chunkPx;
+      let runStart = x0, runKind = KEEP, took = false;
+      for (let x = x0; x < x1; x++) {
+        const p = dstRow + x;
+        const s = srcScales[srcRow + x];
+        // false for NaN and ±inf too
+        const ok = (land === undefined || land[landRow + x] !== 0) && s > 0 && s < maxValidScale;
+        let kind = KEEP;
+        if (ok) {
+          valid++;
+          const k = coverage[p] > 1 && blk.inOwnCell(y, x) ? VALID_IN_CELL : VALID;
+          const old = klass[p];
+          if (k < old) contested++;
+          else {
+            if (old >= VALID) contested++;
+            klass[p] = k;
+            scales[p] = s;
+            kind = TAKE;
+            took = true;
+          }
+        } else {
+          invalid++;
+          if (klass[p] <= INVALID) {
+            klass[p] = INVALID;
+            scales[p] = NaN;
+            kind = ZERO;
+          }
+        }
+        if (kind !== runKind) {
+          moveRun(
+            runKind,
+            embeddings,
+            srcEmb,
+            bands,
+            base + runStart,
+            srcRow + runStart,
+            x - runStart,
+          );
+          runKind = kind;
+          runStart = x;
+        }
+      }
+      moveRun(
+        runKind,
+        embeddings,
+        srcEmb,
+        bands,
+        base + runStart,
+        srcRow + runStart,
+        x1 - runStart,
       );
-      runStart = -1;
-    };
-    for (let x = rect.c0; x < rect.c1; x++) {
-      if (x % chunkPx === 0) flush(x);
-      const p = dstRow + x;
-      const s = blk.scales[srcRow + x - rect.c0];
-      const land = blk.land === undefined || blk.land[landRow + x - rect.c0] !== 0;
-      const valid = land && s > 0 && s < maxValidScale; // false for NaN and ±inf too
-      let k = INVALID;
-      if (valid) k = coverage[p] > 1 && blk.inOwnCell(y, x) ? VALID_IN_CELL : VALID;
-      if (valid) counts.valid++;
-      else counts.invalid++;
-      if (k < klass[p]) {
-        if (valid) counts.contested++;
-        flush(x);
-        continue;
-      }
-      if (valid && klass[p] >= VALID) counts.contested++;
-      klass[p] = k;
-      if (valid) {
-        scales[p] = s;
-        if (runStart < 0) runStart = x;
-      } else {
-        flush(x);
-        scales[p] = NaN;
-        const e = pixelIndex(b, y, x) * bands;
-        embeddings.fill(0, e, e + bands);
-      }
+      if (took) chunkData[chunk] = 1;
+      x0 = x1;
     }
-    flush(rect.c1);
   }
-  return counts;
+  return { valid, invalid, contested };
+}
+
+const KEEP = 0, TAKE = 1, ZERO = 2;
+
+/** Applies one run of `n` pixels: copies source pixels from `srcPx` (TAKE) or zeroes (ZERO). */
+function moveRun(
+  kind: number,
+  dst: Int8Array,
+  src: Int8Array,
+  bands: number,
+  dstPx: number,
+  srcPx: number,
+  n: number,
+): void {
+  if (n === 0 || kind === KEEP) return;
+  if (kind === TAKE) dst.set(src.subarray(srcPx * bands, (srcPx + n) * bands), dstPx * bands);
+  else dst.fill(0, dstPx * bands, (dstPx + n) * bands);
 }

@@ -110,6 +110,8 @@ export class ShardWriter {
         compress: l.compress,
         level: l.level,
         layout,
+        // Chunks the compositing took no valid pixel into are fill: not examined.
+        maybeData: chunksWithData(buf, l.chunkShape, l.innerChunkShape!),
       });
       const path = join(this.#store.root, key);
       if (stream) {
@@ -181,6 +183,37 @@ export class ShardWriter {
       rewritten,
     };
   }
+}
+
+/**
+ * Which inner chunks of shape `inner` (C order over a `shard`-shaped shard) may hold data,
+ * from the buffer's record of the chunks it took valid pixels into (ShardBuffer.chunkData);
+ * undefined when the two grids do not nest (then every chunk is examined).
+ */
+function chunksWithData(
+  buf: ShardBuffer,
+  shard: readonly number[],
+  inner: readonly number[],
+): Uint8Array | undefined {
+  const [rows, cols] = inner;
+  const c = buf.chunkPx;
+  if (
+    shard[0] !== buf.size || shard[1] !== buf.size || rows % c !== 0 || cols % c !== 0 ||
+    shard.slice(2).some((d, k) => d !== inner[2 + k]) // a chunk must span every band
+  ) {
+    return undefined;
+  }
+  if (rows === c && cols === c) return buf.chunkData;
+  const per = buf.size / c, gridRows = buf.size / rows, gridCols = buf.size / cols;
+  const out = new Uint8Array(gridRows * gridCols);
+  for (let r = 0; r < per; r++) {
+    for (let k = 0; k < per; k++) {
+      if (buf.chunkData[r * per + k]) {
+        out[Math.floor((r * c) / rows) * gridCols + Math.floor((k * c) / cols)] = 1;
+      }
+    }
+  }
+  return out;
 }
 
 /**
