@@ -20,8 +20,11 @@ import {
 import type { PixelRect, ShardPlan } from "../plan/shard_plan.ts";
 import type { WorkerPlan } from "../plan/build_plan.ts";
 
-/** Rows read from a tile at a time: bounds the read buffer to ~rows × width × bands bytes. */
-const ROWS_PER_READ = 64;
+/**
+ * Most rows read from a tile at a time (fewer when inner chunks are shorter): bounds the read
+ * buffers to ~rows × width × bands bytes.
+ */
+const MAX_ROWS_PER_READ = 64;
 
 /** What a worker needs to know about a zone to assemble any of its shards. */
 export interface AssembleContext {
@@ -68,7 +71,9 @@ interface OpenTile {
 
 /**
  * Assembles shard `job` (one of `ctx.plan`'s shards) into `buf` (a buffer from
- * newShardBuffer, reused across shards).
+ * newShardBuffer, reused across shards). The shard is composited from the top down, and
+ * `onRows(n)`, when given, is called (and awaited) each time shard-local rows `0..n` are
+ * final — the last one may leave rows below `n` of a short edge shard untouched (fill).
  *
  * @example
  * const r = await assembleShard(ctx, plan.shards[0], buffer);
@@ -78,6 +83,7 @@ export async function assembleShard(
   ctx: AssembleContext,
   job: ShardPlan,
   buf: ShardBuffer,
+  onRows?: (rows: number) => void | Promise<void>,
 ): Promise<AssembleResult> {
   const { plan } = ctx;
   const failures: TileFailure[] = [];
@@ -106,14 +112,27 @@ export async function assembleShard(
     // Two sets of read buffers: the next block is read while the current one is composited
     // (over HTTP; local reads are done before the call returns). Only the shard's columns of
     // each tile row are read, so a tile straddling two shards is read once in all.
-    const bufs = readBuffers(buf, ROWS_PER_READ * maxCols(opened), plan.bands);
-    const blocks = opened.flatMap(({ tile, rect }) => {
-      const out: { tile: OpenTile; rect: typeof rect; zr: number; zr1: number }[] = [];
-      for (let zr = rect.r0; zr < rect.r1; zr += ROWS_PER_READ) {
-        out.push({ tile, rect, zr, zr1: Math.min(rect.r1, zr + ROWS_PER_READ) });
+    // Band by band from the top (a band is a row of inner chunks), each band's pieces in
+    // registry order: every pixel still sees its tiles in registry order, and a band is final
+    // once its last block is composited, so `onRows` can write it out while it is in cache.
+    const bandRows = Math.min(buf.chunkPx, MAX_ROWS_PER_READ);
+    const bufs = readBuffers(buf, bandRows * maxCols(opened), plan.bands);
+    const blocks: {
+      tile: OpenTile;
+      rect: PixelRect;
+      zr: number;
+      zr1: number;
+      /** On a band's last block: the shard-local row where the band ends. */
+      bandEnd?: number;
+    }[] = [];
+    for (let b0 = job.rect.r0; b0 < job.rect.r1; b0 += bandRows) {
+      const b1 = Math.min(job.rect.r1, b0 + bandRows), first = blocks.length;
+      for (const { tile, rect } of opened) {
+        const zr = Math.max(b0, rect.r0), zr1 = Math.min(b1, rect.r1);
+        if (zr < zr1) blocks.push({ tile, rect, zr, zr1 });
       }
-      return out;
-    });
+      if (blocks.length > first) blocks[blocks.length - 1].bandEnd = b1 - job.rect.r0;
+    }
     const read = (i: number) => {
       const { tile, rect, zr, zr1 } = blocks[i];
       const place = plan.placements[tile.index];
@@ -178,6 +197,8 @@ export async function assembleShard(
       counts.valid += c.valid;
       counts.invalid += c.invalid;
       counts.contested += c.contested;
+      const bandEnd = blocks[i].bandEnd;
+      if (bandEnd !== undefined && onRows) await onRows(bandEnd);
     }
     endShard(buf, rects);
     const tileNotes = new Map<number, TileNote>();

@@ -6,11 +6,17 @@
  */
 import { dirname, join } from "node:path";
 import { tileName } from "../tiles/layout.ts";
-import { syncDir, writePartsAtomic } from "../fs_atomic.ts";
+import { AtomicFile, syncDir, writePartsAtomic } from "../fs_atomic.ts";
 import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
+import { ShardAppender } from "../zarr/shard_appender.ts";
 import { arrayLayout, type ArrayMetadata } from "../zarr/metadata.ts";
-import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
+import {
+  type AssembleContext,
+  type AssembleResult,
+  assembleShard,
+  type TileFailure,
+} from "./assemble.ts";
 import { newShardBuffer, type ShardBuffer } from "./composite.ts";
 import type { ShardPlan } from "../plan/shard_plan.ts";
 import { type BuildPlan, workerPlan } from "../plan/build_plan.ts";
@@ -86,14 +92,33 @@ export class ShardWriter {
     this.#store = new FsStore(init.storeRoot);
   }
 
+  #embeddingsStream(buf: ShardBuffer, job: ShardPlan): EmbeddingsStream | undefined {
+    return embeddingsStream(this.#init, this.#store, buf, job);
+  }
+
   /** Builds, encodes and writes shard `job` (one of the plan's shards). */
   async write(job: ShardPlan): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
     const { bands, tiles } = ctx.plan;
     const buf = this.#buf ??= newShardBuffer(shardPx, bands, embeddingsChunkPx(this.#init));
-    const { failures, counts, badScales, tileNotes } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
     let rewritten = false;
+    // Embeddings in stored chunks (not a repair): appended to the shard file a chunk row at a
+    // time as the assembly finishes each, while the row is still in the CPU's caches.
+    const stream = this.#init.compare ? undefined : this.#embeddingsStream(buf, job);
+    let assembled: AssembleResult;
+    try {
+      assembled = await assembleShard(ctx, job, buf, stream?.onRows);
+      if (stream) {
+        const done = await stream.finish();
+        bytesWritten += done.bytes;
+        rewritten ||= done.rewritten;
+      }
+    } catch (e) {
+      await stream?.abort();
+      throw e;
+    }
+    const { failures, counts, badScales, tileNotes } = assembled;
     const put = async (
       name: string,
       meta: ArrayMetadata,
@@ -124,12 +149,14 @@ export class ShardWriter {
         rewritten = true;
       }
     };
-    await put(
-      "embeddings",
-      this.#init.embeddings,
-      buf.embeddings,
-      buf.chunkPx === shardPx ? "c" : "chunks",
-    );
+    if (!stream) {
+      await put(
+        "embeddings",
+        this.#init.embeddings,
+        buf.embeddings,
+        buf.chunkPx === shardPx ? "c" : "chunks",
+      );
+    }
     await put("scales", this.#init.scales, buf.scales, "c");
     const st = shardStats(
       buf.embeddings,
@@ -214,6 +241,64 @@ function chunksWithData(
     }
   }
   return out;
+}
+
+/** An embeddings shard being appended to as its chunk rows are assembled. */
+interface EmbeddingsStream {
+  /** assembleShard's callback: shard-local rows 0..rows are final. */
+  onRows(rows: number): Promise<void>;
+  /** After the assembly: the last rows and the index, then commit (or delete: all fill). */
+  finish(): Promise<{ bytes: number; rewritten: boolean }>;
+  /** After a failed assembly: removes the temporary file. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The embeddings stream of `job` when the buffer's chunks are the stored inner chunks
+ * (chunk layout), else undefined (the shard is then encoded whole once assembled).
+ */
+function embeddingsStream(
+  init: ShardWriterInit,
+  store: FsStore,
+  buf: ShardBuffer,
+  job: ShardPlan,
+): EmbeddingsStream | undefined {
+  const l = arrayLayout(init.embeddings);
+  const maybeData = chunksWithData(buf, l.chunkShape, l.innerChunkShape!);
+  if (buf.chunkPx === buf.size || maybeData !== buf.chunkData) return undefined;
+  const appender = new ShardAppender({
+    data: buf.embeddings,
+    shardShape: l.chunkShape,
+    innerShape: l.innerChunkShape!,
+    fill: l.fill,
+    compress: l.compress,
+    level: l.level,
+    maybeData,
+  });
+  const key = shardKey("embeddings", l.shape.length, job.row, job.col);
+  const path = join(store.root, key);
+  const chunksPerRow = buf.size / buf.chunkPx;
+  let file: AtomicFile | undefined;
+  const append = async (to: number) => {
+    for (const part of appender.append(to)) (file ??= await AtomicFile.open(path)).write(part);
+  };
+  return {
+    onRows: (rows) => append(Math.floor(rows / buf.chunkPx) * chunksPerRow),
+    async finish() {
+      await append(appender.chunkCount);
+      if (file) {
+        file.write(appender.index());
+        return { bytes: await file.commit(), rewritten: true };
+      }
+      // Nothing but fill: no shard file (an old one goes, durably, like a write).
+      if (!(await store.delete(key))) return { bytes: 0, rewritten: false };
+      await syncDir(dirname(path));
+      return { bytes: 0, rewritten: true };
+    },
+    async abort() {
+      await file?.abort();
+    },
+  };
 }
 
 /**

@@ -274,7 +274,7 @@ function* pack(
 }
 
 /** How a shard buffer splits into inner chunks and contiguous runs, in element units. */
-interface ChunkGeometry {
+export interface ChunkGeometry {
   shardElems: number;
   chunkElems: number;
   /** Elements per contiguous run of an inner chunk. */
@@ -285,7 +285,8 @@ interface ChunkGeometry {
   origins: number[];
 }
 
-function chunkGeometry(
+/** The inner chunks and runs of a `shard`-shaped buffer in `layout` (shard_appender.ts too). */
+export function chunkGeometry(
   shard: readonly number[],
   inner: readonly number[],
   layout: "c" | "chunks",
@@ -350,7 +351,7 @@ function offsets(extent: readonly number[], stride: readonly number[]): number[]
 }
 
 /** A predicate "elements [start, start+count) all equal the fill", tuned to the fill kind. */
-function fillTest(data: NumericArray, fill: number): (start: number, count: number) => boolean {
+export function fillTest(data: NumericArray, fill: number): (start: number, count: number) => boolean {
   const isFloat = data instanceof Float32Array || data instanceof Float64Array;
   if (Number.isNaN(fill)) {
     if (!isFloat) throw new TesseraError("BadArgument", "a NaN fill needs a float array");
