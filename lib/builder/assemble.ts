@@ -8,13 +8,12 @@ import type { Landmask } from "../tiles/landmask.ts";
 import type { NpyFile } from "../tiles/npy.ts";
 import { openTileFiles, type TileFailure, tileFailure } from "../tiles/open_tile.ts";
 import { readScaleRows } from "../tiles/scales.ts";
-import { fillCellKeys, pixelCellKey, tileCellKey } from "./cell.ts";
+import { fillCellKeys, tileCellKey } from "./cell.ts";
 import {
   beginShard,
   type BlockCounts,
   compositeBlock,
   endShard,
-  NO_CELL,
   type ShardBuffer,
 } from "./composite.ts";
 import type { PixelRect, ShardPlan } from "../plan/shard_plan.ts";
@@ -145,7 +144,6 @@ export async function assembleShard(
     };
     // The landmask of a whole piece at once: geotiff.js then inflates each strip only once.
     const land = new Map<OpenTile, Uint8Array>();
-    const cellKeys = buf.cellKeys;
     let next = blocks.length ? read(0) : undefined;
     for (let i = 0; i < blocks.length; i++) {
       const [embeddings, scales] = await next!;
@@ -179,20 +177,10 @@ export async function assembleShard(
         rowLength: cols,
         col0: 0,
         maxValidScale: ctx.maxValidScale,
-        // The keys of every overlapped pixel were filled in above (fillOverlapCells).
-        inOwnCell: (y, x) => {
-          const p = y * buf.size + x;
-          let key = cellKeys[p];
-          if (key === NO_CELL) {
-            key = cellKeys[p] = pixelCellKey(
-              plan.geobox,
-              plan.zone,
-              y + job.rect.r0,
-              x + job.rect.c0,
-            );
-          }
-          return key === own;
-        },
+        // The keys of every overlapped pixel were filled in above (fillOverlapCells), so
+        // compositing looks them up in buf.cellKeys (`ownCell`); inOwnCell is not called.
+        ownCell: own,
+        inOwnCell: (y, x) => buf.cellKeys[y * buf.size + x] === own,
       });
       counts.valid += c.valid;
       counts.invalid += c.invalid;

@@ -79,28 +79,45 @@ export function fillCellKeys(
   }
   // The first column whose centre lies east of the central meridian splits the row.
   const split = Math.min(c1, Math.max(c0, Math.ceil((CENTRAL_EASTING - c) / a - 0.5)));
-  const key = (x: number) => cellAt(zoneBox, zone, row, x, true);
-  const fill = (x0: number, x1: number, k0: number, k1: number): void => {
-    // Keys of x0 and x1 - 1 are k0 and k1 (both computed); fills x0..x1-1.
-    if (k0 === k1 && k0 !== NEAR_EDGE) {
-      out.fill(k0, at + x0 - c0, at + x1 - c0);
-      return;
-    }
-    if (x1 - x0 <= 2) {
-      out[at + x0 - c0] = k0 === NEAR_EDGE ? pixelCellKey(zoneBox, zone, row, x0) : k0;
-      if (x1 - x0 === 2) {
-        out[at + x1 - 1 - c0] = k1 === NEAR_EDGE ? pixelCellKey(zoneBox, zone, row, x1 - 1) : k1;
-      }
-      return;
-    }
-    const m = (x0 + x1) >> 1;
-    const km = key(m);
-    fill(x0, m, k0, m - 1 === x0 ? k0 : key(m - 1));
-    fill(m, x1, km, k1);
-  };
+  const base = at - c0; // out[base + x] is column x
   for (const [x0, x1] of [[c0, split], [split, c1]]) {
-    if (x1 > x0) fill(x0, x1, key(x0), x1 - 1 === x0 ? key(x0) : key(x1 - 1));
+    if (x1 <= x0) continue;
+    const k0 = cellAt(zoneBox, zone, row, x0, true);
+    const k1 = x1 - 1 === x0 ? k0 : cellAt(zoneBox, zone, row, x1 - 1, true);
+    fillRun(zoneBox, zone, row, out, base, x0, x1, k0, k1);
   }
+}
+
+/**
+ * fillCellKeys's bisection of columns x0..x1-1, whose end keys are k0 and k1 (NEAR_EDGE when
+ * not trusted). A module-level function, not a closure, so its optimised code is kept.
+ */
+function fillRun(
+  zoneBox: GeoBox,
+  zone: number,
+  row: number,
+  out: Int32Array,
+  base: number,
+  x0: number,
+  x1: number,
+  k0: number,
+  k1: number,
+): void {
+  if (k0 === k1 && k0 !== NEAR_EDGE) {
+    out.fill(k0, base + x0, base + x1);
+    return;
+  }
+  if (x1 - x0 <= 2) {
+    out[base + x0] = k0 === NEAR_EDGE ? pixelCellKey(zoneBox, zone, row, x0) : k0;
+    if (x1 - x0 === 2) {
+      out[base + x1 - 1] = k1 === NEAR_EDGE ? pixelCellKey(zoneBox, zone, row, x1 - 1) : k1;
+    }
+    return;
+  }
+  const m = (x0 + x1) >> 1;
+  const left = m - 1 === x0 ? k0 : cellAt(zoneBox, zone, row, m - 1, true);
+  fillRun(zoneBox, zone, row, out, base, x0, m, k0, left);
+  fillRun(zoneBox, zone, row, out, base, m, x1, cellAt(zoneBox, zone, row, m, true), k1);
 }
 
 /** The cell key of the tile centred at (lonI, latI) hundredths; see {@link pixelCellKey}. */

@@ -125,19 +125,33 @@ export function beginShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
   const stale = b.dirty ?? [{ r0: 0, r1: size, c0: 0, c1: size }];
   b.dirty = null; // until endShard: a failure half way leaves the contents unknown
   for (const r of stale) {
-    for (let y = r.r0; y < r.r1; y++) {
-      const row = y * size;
-      for (let x = r.c0; x < r.c1;) {
-        if (coverage[row + x] !== 0) {
-          x++;
-          continue;
-        }
-        const start = x;
-        while (x < r.c1 && coverage[row + x] === 0) x++;
-        fillRow(b, y, start, x, 0);
-        scales.fill(NaN, row + start, row + x);
-      }
+    for (let y = r.r0; y < r.r1; y++) clearUncovered(b, coverage, scales, y, r.c0, r.c1);
+  }
+}
+
+/**
+ * Clears pixels (y, c0..c1-1) that no tile of the shard covers. (The loops over pixels live
+ * in small functions like this one, called per row, so V8 optimises them as functions rather
+ * than entering and leaving on-stack-replaced loops a thousand times per shard.)
+ */
+function clearUncovered(
+  b: ShardBuffer,
+  coverage: Uint8Array,
+  scales: Float32Array,
+  y: number,
+  c0: number,
+  c1: number,
+): void {
+  const row = y * b.size;
+  for (let x = c0; x < c1;) {
+    if (coverage[row + x] !== 0) {
+      x++;
+      continue;
     }
+    const start = x;
+    while (x < c1 && coverage[row + x] === 0) x++;
+    fillRow(b, y, start, x, 0);
+    scales.fill(NaN, row + start, row + x);
   }
 }
 
@@ -149,11 +163,12 @@ export function endShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
 /** Counts tile coverage of each shard pixel; `rects` are in shard-local pixels. */
 export function addCoverage(b: ShardBuffer, rects: readonly PixelRect[]): void {
   for (const r of rects) {
-    for (let y = r.r0; y < r.r1; y++) {
-      const row = y * b.size;
-      for (let x = r.c0; x < r.c1; x++) b.coverage[row + x]++;
-    }
+    for (let y = r.r0; y < r.r1; y++) countRow(b.coverage, y * b.size + r.c0, y * b.size + r.c1);
   }
+}
+
+function countRow(coverage: Uint8Array, from: number, to: number): void {
+  for (let p = from; p < to; p++) coverage[p]++;
 }
 
 /** One block of one tile, already read, to composite. */
@@ -174,6 +189,11 @@ export interface TileBlock {
   readonly maxValidScale: number;
   /** Whether the shard pixel (row, col) lies in this tile's own 0.1° cell. */
   inOwnCell(row: number, col: number): boolean;
+  /**
+   * The tile's own cell key (cell.ts tileCellKey), when the shard buffer's `cellKeys` hold the
+   * key of every pixel two tiles cover: then that is looked up and `inOwnCell` is not called.
+   */
+  readonly ownCell?: number;
 }
 
 /** Pixel counts of one composited block, by outcome. */
@@ -195,17 +215,15 @@ export interface BlockCounts {
  *   maxValidScale: 1, inOwnCell: () => true });
  */
 export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
-  const { size, bands, embeddings, scales, klass, coverage, chunkPx, chunkData } = b;
-  const { rect, rowLength, col0, maxValidScale, land } = blk;
-  const srcEmb = blk.embeddings, srcScales = blk.scales;
+  const { size, chunkPx } = b;
+  const { rect, rowLength, col0 } = blk;
   const cols = rect.c1 - rect.c0;
   const chunksPerRow = size / chunkPx;
-  let valid = 0, invalid = 0, contested = 0;
+  const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
   for (let y = rect.r0; y < rect.r1; y++) {
-    // Source pixel of shard column x: srcRow + x; its landmask value: land[landRow + x].
+    // Source pixel of shard column x: srcRow + x; its landmask value: landRow + x.
     const srcRow = (y - rect.r0) * rowLength + col0 - rect.c0;
     const landRow = (y - rect.r0) * cols - rect.c0;
-    const dstRow = y * size;
     const cr = (y / chunkPx) | 0;
     for (let x0 = rect.c0; x0 < rect.c1;) {
       const cc = (x0 / chunkPx) | 0;
@@ -213,61 +231,75 @@ export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
       const chunk = cr * chunksPerRow + cc;
       // Pixel index in `embeddings` of shard column x in this chunk row: base + x.
       const base = ((chunk * chunkPx + y - cr * chunkPx) * chunkPx) - cc * chunkPx;
-      let runStart = x0, runKind = KEEP, took = false;
-      for (let x = x0; x < x1; x++) {
-        const p = dstRow + x;
-        const s = srcScales[srcRow + x];
-        // false for NaN and ±inf too
-        const ok = (land === undefined || land[landRow + x] !== 0) && s > 0 && s < maxValidScale;
-        let kind = KEEP;
-        if (ok) {
-          valid++;
-          const k = coverage[p] > 1 && blk.inOwnCell(y, x) ? VALID_IN_CELL : VALID;
-          const old = klass[p];
-          if (k < old) contested++;
-          else {
-            if (old >= VALID) contested++;
-            klass[p] = k;
-            scales[p] = s;
-            kind = TAKE;
-            took = true;
-          }
-        } else {
-          invalid++;
-          if (klass[p] <= INVALID) {
-            klass[p] = INVALID;
-            scales[p] = NaN;
-            kind = ZERO;
-          }
-        }
-        if (kind !== runKind) {
-          moveRun(
-            runKind,
-            embeddings,
-            srcEmb,
-            bands,
-            base + runStart,
-            srcRow + runStart,
-            x - runStart,
-          );
-          runKind = kind;
-          runStart = x;
-        }
-      }
-      moveRun(
-        runKind,
-        embeddings,
-        srcEmb,
-        bands,
-        base + runStart,
-        srcRow + runStart,
-        x1 - runStart,
-      );
-      if (took) chunkData[chunk] = 1;
+      if (compositeRun(b, blk, counts, y, x0, x1, srcRow, landRow, base)) b.chunkData[chunk] = 1;
       x0 = x1;
     }
   }
-  return { valid, invalid, contested };
+  return counts;
+}
+
+/**
+ * Composites pixels (y, x0..x1-1), all in one inner chunk, adding to `counts`; true when it
+ * took a valid pixel. Embeddings move a run at a time (moveRun).
+ */
+function compositeRun(
+  b: ShardBuffer,
+  blk: TileBlock,
+  counts: BlockCounts,
+  y: number,
+  x0: number,
+  x1: number,
+  srcRow: number,
+  landRow: number,
+  base: number,
+): boolean {
+  const { embeddings, scales, klass, coverage, cellKeys, bands } = b;
+  const { maxValidScale, land, ownCell } = blk;
+  const srcEmb = blk.embeddings, srcScales = blk.scales;
+  const dstRow = y * b.size;
+  let valid = 0, invalid = 0, contested = 0;
+  let runStart = x0, runKind = KEEP, took = false;
+  for (let x = x0; x < x1; x++) {
+    const p = dstRow + x;
+    const s = srcScales[srcRow + x];
+    // false for NaN and ±inf too
+    const ok = (land === undefined || land[landRow + x] !== 0) && s > 0 && s < maxValidScale;
+    let kind = KEEP;
+    if (ok) {
+      valid++;
+      let k = VALID;
+      if (coverage[p] > 1) {
+        const own = ownCell === undefined ? blk.inOwnCell(y, x) : cellKeys[p] === ownCell;
+        if (own) k = VALID_IN_CELL;
+      }
+      const old = klass[p];
+      if (k < old) contested++;
+      else {
+        if (old >= VALID) contested++;
+        klass[p] = k;
+        scales[p] = s;
+        kind = TAKE;
+        took = true;
+      }
+    } else {
+      invalid++;
+      if (klass[p] <= INVALID) {
+        klass[p] = INVALID;
+        scales[p] = NaN;
+        kind = ZERO;
+      }
+    }
+    if (kind !== runKind) {
+      moveRun(runKind, embeddings, srcEmb, bands, base + runStart, srcRow + runStart, x - runStart);
+      runKind = kind;
+      runStart = x;
+    }
+  }
+  moveRun(runKind, embeddings, srcEmb, bands, base + runStart, srcRow + runStart, x1 - runStart);
+  counts.valid += valid;
+  counts.invalid += invalid;
+  counts.contested += contested;
+  return took;
 }
 
 const KEEP = 0, TAKE = 1, ZERO = 2;
