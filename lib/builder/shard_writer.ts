@@ -243,6 +243,9 @@ function chunksWithData(
   return out;
 }
 
+/** Written bytes of an embeddings shard between background flushes (AtomicFile.flushSoFar). */
+const EARLY_FLUSH_BYTES = 32 * 2 ** 20;
+
 /** An embeddings shard being appended to as its chunk rows are assembled. */
 interface EmbeddingsStream {
   /** assembleShard's callback: shard-local rows 0..rows are final. */
@@ -279,8 +282,15 @@ function embeddingsStream(
   const path = join(store.root, key);
   const chunksPerRow = buf.size / buf.chunkPx;
   let file: AtomicFile | undefined;
+  let flushedAt = 0;
   const append = async (to: number) => {
     for (const part of appender.append(to)) (file ??= await AtomicFile.open(path)).write(part);
+    // Let the disk take what is written while the rest is assembled: the flush before the
+    // marker then waits for the last part only (the bytes and the durability are the same).
+    if (file && file.bytesWritten - flushedAt >= EARLY_FLUSH_BYTES) {
+      flushedAt = file.bytesWritten;
+      file.flushSoFar();
+    }
   };
   return {
     onRows: (rows) => append(Math.floor(rows / buf.chunkPx) * chunksPerRow),
