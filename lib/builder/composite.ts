@@ -86,13 +86,26 @@ export function pixelIndex(b: ShardBuffer, row: number, col: number): number {
   return ((cr * (b.size / c) + cc) * c + (row - cr * c)) * c + (col - cc * c);
 }
 
-/** Sets the embeddings of pixels (row, c0..c1-1) to `value`, chunk row by chunk row. */
-function fillRow(b: ShardBuffer, row: number, c0: number, c1: number, value: number): void {
+/**
+ * Sets the embeddings of pixels (row, c0..c1-1) to `value`, chunk row by chunk row, skipping
+ * chunks that `only` marks 0 (when given).
+ */
+function fillRow(
+  b: ShardBuffer,
+  row: number,
+  c0: number,
+  c1: number,
+  value: number,
+  only?: Uint8Array,
+): void {
   const c = b.chunkPx;
+  const chunkRow = Math.floor(row / c) * (b.size / c);
   for (let x = c0; x < c1;) {
     const end = Math.min(c1, (Math.floor(x / c) + 1) * c);
-    const p = pixelIndex(b, row, x);
-    b.embeddings.fill(value, p * b.bands, (p + end - x) * b.bands);
+    if (only === undefined || only[chunkRow + Math.floor(x / c)] !== 0) {
+      const p = pixelIndex(b, row, x);
+      b.embeddings.fill(value, p * b.bands, (p + end - x) * b.bands);
+    }
     x = end;
   }
 }
@@ -120,12 +133,15 @@ export function beginShard(b: ShardBuffer, rects: readonly PixelRect[]): void {
   b.klass.fill(0);
   b.coverage.fill(0);
   b.cellKeys.fill(NO_CELL);
-  b.chunkData.fill(0);
   addCoverage(b, rects);
+  // After a complete shard, its chunks without a valid pixel hold only zero embeddings (every
+  // pixel there was zeroed or cleared), so only chunks that took data need clearing.
+  const only = b.dirty ? b.chunkData.slice() : undefined;
   const stale = b.dirty ?? [{ r0: 0, r1: size, c0: 0, c1: size }];
   b.dirty = null; // until endShard: a failure half way leaves the contents unknown
+  b.chunkData.fill(0);
   for (const r of stale) {
-    for (let y = r.r0; y < r.r1; y++) clearUncovered(b, coverage, scales, y, r.c0, r.c1);
+    for (let y = r.r0; y < r.r1; y++) clearUncovered(b, coverage, scales, y, r.c0, r.c1, only);
   }
 }
 
@@ -141,6 +157,7 @@ function clearUncovered(
   y: number,
   c0: number,
   c1: number,
+  only: Uint8Array | undefined,
 ): void {
   const row = y * b.size;
   for (let x = c0; x < c1;) {
@@ -150,7 +167,7 @@ function clearUncovered(
     }
     const start = x;
     while (x < c1 && coverage[row + x] === 0) x++;
-    fillRow(b, y, start, x, 0);
+    fillRow(b, y, start, x, 0, only);
     scales.fill(NaN, row + start, row + x);
   }
 }
@@ -215,91 +232,94 @@ export interface BlockCounts {
  *   maxValidScale: 1, inOwnCell: () => true });
  */
 export function compositeBlock(b: ShardBuffer, blk: TileBlock): BlockCounts {
-  const { size, chunkPx } = b;
   const { rect, rowLength, col0 } = blk;
   const cols = rect.c1 - rect.c0;
-  const chunksPerRow = size / chunkPx;
   const counts: BlockCounts = { valid: 0, invalid: 0, contested: 0 };
   for (let y = rect.r0; y < rect.r1; y++) {
     // Source pixel of shard column x: srcRow + x; its landmask value: landRow + x.
     const srcRow = (y - rect.r0) * rowLength + col0 - rect.c0;
-    const landRow = (y - rect.r0) * cols - rect.c0;
-    const cr = (y / chunkPx) | 0;
-    for (let x0 = rect.c0; x0 < rect.c1;) {
-      const cc = (x0 / chunkPx) | 0;
-      const x1 = Math.min(rect.c1, (cc + 1) * chunkPx);
-      const chunk = cr * chunksPerRow + cc;
-      // Pixel index in `embeddings` of shard column x in this chunk row: base + x.
-      const base = ((chunk * chunkPx + y - cr * chunkPx) * chunkPx) - cc * chunkPx;
-      if (compositeRun(b, blk, counts, y, x0, x1, srcRow, landRow, base)) b.chunkData[chunk] = 1;
-      x0 = x1;
-    }
+    compositeRow(b, blk, counts, y, srcRow, (y - rect.r0) * cols - rect.c0);
   }
   return counts;
 }
 
 /**
- * Composites pixels (y, x0..x1-1), all in one inner chunk, adding to `counts`; true when it
- * took a valid pixel. Embeddings move a run at a time (moveRun).
+ * Composites row y of `blk` (shard columns rect.c0..c1-1), adding to `counts`: one inner chunk
+ * at a time, within which the row's pixels are contiguous; embeddings move a run at a time.
  */
-function compositeRun(
+function compositeRow(
   b: ShardBuffer,
   blk: TileBlock,
   counts: BlockCounts,
   y: number,
-  x0: number,
-  x1: number,
   srcRow: number,
   landRow: number,
-  base: number,
-): boolean {
-  const { embeddings, scales, klass, coverage, cellKeys, bands } = b;
-  const { maxValidScale, land, ownCell } = blk;
+): void {
+  const { embeddings, scales, klass, coverage, cellKeys, bands, chunkPx, chunkData } = b;
+  const { maxValidScale, land, ownCell, rect } = blk;
   const srcEmb = blk.embeddings, srcScales = blk.scales;
   const dstRow = y * b.size;
+  const cr = (y / chunkPx) | 0;
+  const chunkRow = cr * (b.size / chunkPx);
   let valid = 0, invalid = 0, contested = 0;
-  let runStart = x0, runKind = KEEP, took = false;
-  for (let x = x0; x < x1; x++) {
-    const p = dstRow + x;
-    const s = srcScales[srcRow + x];
-    // false for NaN and ±inf too
-    const ok = (land === undefined || land[landRow + x] !== 0) && s > 0 && s < maxValidScale;
-    let kind = KEEP;
-    if (ok) {
-      valid++;
-      let k = VALID;
-      if (coverage[p] > 1) {
-        const own = ownCell === undefined ? blk.inOwnCell(y, x) : cellKeys[p] === ownCell;
-        if (own) k = VALID_IN_CELL;
+  for (let x0 = rect.c0; x0 < rect.c1;) {
+    const cc = (x0 / chunkPx) | 0;
+    const x1 = Math.min(rect.c1, (cc + 1) * chunkPx);
+    const chunk = chunkRow + cc;
+    // Pixel index in `embeddings` of shard column x in this chunk row: base + x.
+    const base = ((chunk * chunkPx + y - cr * chunkPx) * chunkPx) - cc * chunkPx;
+    let runStart = x0, runKind = KEEP, took = false;
+    for (let x = x0; x < x1; x++) {
+      const p = dstRow + x;
+      const s = srcScales[srcRow + x];
+      // false for NaN and ±inf too
+      const ok = (land === undefined || land[landRow + x] !== 0) && s > 0 && s < maxValidScale;
+      let kind = KEEP;
+      if (ok) {
+        valid++;
+        let k = VALID;
+        if (coverage[p] > 1) {
+          const own = ownCell === undefined ? blk.inOwnCell(y, x) : cellKeys[p] === ownCell;
+          if (own) k = VALID_IN_CELL;
+        }
+        const old = klass[p];
+        if (k < old) contested++;
+        else {
+          if (old >= VALID) contested++;
+          klass[p] = k;
+          scales[p] = s;
+          kind = TAKE;
+          took = true;
+        }
+      } else {
+        invalid++;
+        if (klass[p] <= INVALID) {
+          klass[p] = INVALID;
+          scales[p] = NaN;
+          kind = ZERO;
+        }
       }
-      const old = klass[p];
-      if (k < old) contested++;
-      else {
-        if (old >= VALID) contested++;
-        klass[p] = k;
-        scales[p] = s;
-        kind = TAKE;
-        took = true;
-      }
-    } else {
-      invalid++;
-      if (klass[p] <= INVALID) {
-        klass[p] = INVALID;
-        scales[p] = NaN;
-        kind = ZERO;
+      if (kind !== runKind) {
+        moveRun(
+          runKind,
+          embeddings,
+          srcEmb,
+          bands,
+          base + runStart,
+          srcRow + runStart,
+          x - runStart,
+        );
+        runKind = kind;
+        runStart = x;
       }
     }
-    if (kind !== runKind) {
-      moveRun(runKind, embeddings, srcEmb, bands, base + runStart, srcRow + runStart, x - runStart);
-      runKind = kind;
-      runStart = x;
-    }
+    moveRun(runKind, embeddings, srcEmb, bands, base + runStart, srcRow + runStart, x1 - runStart);
+    if (took) chunkData[chunk] = 1;
+    x0 = x1;
   }
-  moveRun(runKind, embeddings, srcEmb, bands, base + runStart, srcRow + runStart, x1 - runStart);
   counts.valid += valid;
   counts.invalid += invalid;
   counts.contested += contested;
-  return took;
 }
 
 const KEEP = 0, TAKE = 1, ZERO = 2;
