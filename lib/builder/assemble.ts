@@ -19,11 +19,19 @@ import {
 import type { PixelRect, ShardPlan } from "../plan/shard_plan.ts";
 import type { WorkerPlan } from "../plan/build_plan.ts";
 
-/**
- * Most rows read from a tile at a time (fewer when inner chunks are shorter): bounds the read
- * buffers to ~rows × width × bands bytes.
- */
+/** Most rows read from a tile at a time: bounds the read buffers to ~rows × width × bands bytes. */
 const MAX_ROWS_PER_READ = 64;
+
+/**
+ * Rows per band: as many whole rows of inner chunks as fit in MAX_ROWS_PER_READ (so a band
+ * ends on a chunk row, and over HTTP a piece still costs one request per 64 rows), or
+ * MAX_ROWS_PER_READ when chunks are taller.
+ */
+function bandHeight(chunkPx: number): number {
+  return chunkPx >= MAX_ROWS_PER_READ
+    ? MAX_ROWS_PER_READ
+    : Math.floor(MAX_ROWS_PER_READ / chunkPx) * chunkPx;
+}
 
 /** What a worker needs to know about a zone to assemble any of its shards. */
 export interface AssembleContext {
@@ -111,10 +119,10 @@ export async function assembleShard(
     // Two sets of read buffers: the next block is read while the current one is composited
     // (over HTTP; local reads are done before the call returns). Only the shard's columns of
     // each tile row are read, so a tile straddling two shards is read once in all.
-    // Band by band from the top (a band is a row of inner chunks), each band's pieces in
+    // Band by band from the top (a band is whole rows of inner chunks), each band's pieces in
     // registry order: every pixel still sees its tiles in registry order, and a band is final
     // once its last block is composited, so `onRows` can write it out while it is in cache.
-    const bandRows = Math.min(buf.chunkPx, MAX_ROWS_PER_READ);
+    const bandRows = bandHeight(buf.chunkPx);
     const bufs = readBuffers(buf, bandRows * maxCols(opened), plan.bands);
     const blocks: {
       tile: OpenTile;
