@@ -429,8 +429,8 @@ after, stores byte-identical throughout (tests/format_stability_test.ts unchange
   row (a few inverse projections per run instead of one per pixel, exact: see cell.ts); chunks
   that took no valid pixel are known to be fill, so the encoder does not scan them and the next
   shard does not clear them.
-- *Writes from cache*: a shard is assembled band by band (a row of inner chunks, its tiles in
-  registry order, so every pixel still sees its tiles in registry order) and each finished
+- *Writes from cache*: a shard is assembled band by band (64 rows, two rows of inner chunks;
+  each band's tiles in registry order, so every pixel still sees its tiles in registry order) and each finished
   band's stored chunks are appended to the shard file at once (lib/zarr/shard_appender.ts),
   while they are still in the CPU's caches, in ≤ 4 MiB writes straight from the shard buffer;
   the file is flushed to the disk in the background every 32 MiB, so the flush before the
@@ -441,7 +441,8 @@ after, stores byte-identical throughout (tests/format_stability_test.ts unchange
 **What stands in the way of more** (perf, zone 31, \`--workers 2\`; shares of the build's CPU):
 write(2) into fresh page-cache pages is 30–40 % and as variable as the floor itself (this VM
 backs fresh guest pages lazily, so the same write costs 0.2–1 s between runs); then a fixed
-cost that does not grow with the zone — Deno start-up and module loading in the main thread
+cost that does not grow with the zone (~0.4 CPU-s: the 1-tile row of the scaling table) —
+Deno start-up and module loading in the main thread
 and in each of the two workers (~75 ms of CPU per worker isolate, geotiff.js ~40 ms of it),
 JIT compilation on V8's background threads (~7 %), first-touch page faults of each worker's
 128 MiB shard buffer (~6 %); then the copy of every embedding into the shard buffer (~5 %,
