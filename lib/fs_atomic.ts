@@ -45,25 +45,116 @@ const WRITE_PIECE_BYTES = 4 << 20;
  * await writePartsAtomic("out/x.bin", [header, body]);
  */
 export async function writePartsAtomic(path: string, parts: Iterable<Uint8Array>): Promise<number> {
-  await ensureDir(dirname(path));
-  const tmp = tempSibling(path);
-  let written = 0;
+  const file = await AtomicFile.open(path);
   try {
-    using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    for (const part of parts) {
-      for (let at = 0; at < part.length;) {
-        at += file.writeSync(part.subarray(at, Math.min(part.length, at + WRITE_PIECE_BYTES)));
-      }
-      written += part.length;
-    }
-    if (fsyncEnabled()) file.syncDataSync();
+    for (const part of parts) file.write(part);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    await file.abort();
     throw e;
   }
-  await Deno.rename(tmp, path);
-  await syncDir(dirname(path));
-  return written;
+  return await file.commit();
+}
+
+/**
+ * A file being written atomically, for writers that produce it piece by piece over time (a
+ * shard appended to as its chunk rows are assembled): bytes go to a temporary sibling;
+ * {@link AtomicFile.commit} flushes it, renames it over `path` and flushes the directory, as
+ * {@link writePartsAtomic} does; {@link AtomicFile.abort} removes it.
+ *
+ * @example
+ * const f = await AtomicFile.open("out/x.bin");
+ * try { f.write(a); f.write(b); } catch (e) { await f.abort(); throw e; }
+ * await f.commit();
+ */
+export class AtomicFile {
+  #file: Deno.FsFile | undefined;
+  #written = 0;
+
+  private constructor(readonly path: string, readonly tmp: string, file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Creates the parent directory and opens a fresh temporary sibling of `path`. */
+  static async open(path: string): Promise<AtomicFile> {
+    await ensureDir(dirname(path));
+    const tmp = tempSibling(path);
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    return new AtomicFile(path, tmp, file);
+  }
+
+  /** Bytes written so far. */
+  get bytesWritten(): number {
+    return this.#written;
+  }
+
+  /** Appends `bytes` (in writes of at most 4 MiB; done when this returns). */
+  write(bytes: Uint8Array): void {
+    const file = this.#file;
+    if (!file) throw new Error(`${this.path}: write after commit or abort`);
+    for (let at = 0; at < bytes.length;) {
+      at += file.writeSync(bytes.subarray(at, Math.min(bytes.length, at + WRITE_PIECE_BYTES)));
+    }
+    this.#written += bytes.length;
+  }
+
+  /**
+   * Starts flushing what has been written so far to the disk in the background (unless fsync
+   * is off, or a flush is still running), so that the disk works while the writer goes on
+   * computing and {@link AtomicFile.commit}'s own flush has less left to wait for. Durability
+   * is unchanged: commit still flushes everything before the rename.
+   */
+  flushSoFar(): void {
+    if (!this.#file || this.#flushing || !fsyncEnabled()) return;
+    // A second handle: an async op on the writing handle would make it busy for writeSync.
+    // fdatasync flushes the file's pages whichever handle asks.
+    const twin = this.#twin ??= Deno.openSync(this.tmp, { read: true });
+    this.#flushing = twin.syncData().finally(() => this.#flushing = undefined);
+    this.#flushing.catch(() => {}); // a failure shows again in commit's own flush
+  }
+
+  #twin?: Deno.FsFile;
+  #flushing?: Promise<void>;
+
+  /** Flushes (unless fsync is off), renames into place, flushes the directory; returns the bytes. */
+  async commit(): Promise<number> {
+    const file = this.#file;
+    if (!file) throw new Error(`${this.path}: commit after commit or abort`);
+    try {
+      await this.#flushing?.catch(() => {});
+      this.#closeTwin();
+      if (fsyncEnabled()) file.syncDataSync();
+      file.close();
+      this.#file = undefined;
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    await Deno.rename(this.tmp, this.path);
+    await syncDir(dirname(this.path));
+    return this.#written;
+  }
+
+  /** Closes and removes the temporary file (nothing reaches `path`). */
+  async abort(): Promise<void> {
+    try {
+      this.#file?.close();
+    } catch {
+      // already closed
+    }
+    this.#file = undefined;
+    await this.#flushing?.catch(() => {});
+    this.#closeTwin();
+    await Deno.remove(this.tmp).catch(() => {});
+  }
+
+  #closeTwin(): void {
+    try {
+      this.#twin?.close();
+    } catch {
+      // already closed
+    }
+    this.#twin = undefined;
+  }
 }
 
 /**

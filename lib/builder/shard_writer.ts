@@ -6,11 +6,17 @@
  */
 import { dirname, join } from "node:path";
 import { tileName } from "../tiles/layout.ts";
-import { syncDir, writePartsAtomic } from "../fs_atomic.ts";
+import { AtomicFile, syncDir, writePartsAtomic } from "../fs_atomic.ts";
 import { denseShardStream, STAGING_BYTES } from "../zarr/dense_shard.ts";
 import { FsStore } from "../zarr/fs_store.ts";
+import { ShardAppender } from "../zarr/shard_appender.ts";
 import { arrayLayout, type ArrayMetadata } from "../zarr/metadata.ts";
-import { type AssembleContext, assembleShard, type TileFailure } from "./assemble.ts";
+import {
+  type AssembleContext,
+  type AssembleResult,
+  assembleShard,
+  type TileFailure,
+} from "./assemble.ts";
 import { newShardBuffer, type ShardBuffer } from "./composite.ts";
 import type { ShardPlan } from "../plan/shard_plan.ts";
 import { type BuildPlan, workerPlan } from "../plan/build_plan.ts";
@@ -98,15 +104,34 @@ export class ShardWriter {
     this.#hooks = hooks;
   }
 
+  #embeddingsStream(buf: ShardBuffer, job: ShardPlan): EmbeddingsStream | undefined {
+    return embeddingsStream(this.#init, this.#store, buf, job);
+  }
+
   /** Builds, encodes and writes shard `job` (one of the plan's shards). */
   async write(job: ShardPlan): Promise<ShardDone> {
     const { ctx, shardPx } = this.#init;
     const { bands, tiles } = ctx.plan;
     adoptSpoolBuffers(job); // tiles the main thread fetched into memory (lib/remote/)
     const buf = this.#buf ??= newShardBuffer(shardPx, bands, embeddingsChunkPx(this.#init));
-    const { failures, counts, badScales, tileNotes } = await assembleShard(ctx, job, buf);
     let bytesWritten = 0;
     let rewritten = false;
+    // Embeddings in stored chunks (not a repair): appended to the shard file a chunk row at a
+    // time as the assembly finishes each, while the row is still in the CPU's caches.
+    const stream = this.#init.compare ? undefined : this.#embeddingsStream(buf, job);
+    let assembled: AssembleResult;
+    try {
+      assembled = await assembleShard(ctx, job, buf, stream?.onRows);
+      if (stream) {
+        const done = await stream.finish();
+        bytesWritten += done.bytes;
+        rewritten ||= done.rewritten;
+      }
+    } catch (e) {
+      await stream?.abort();
+      throw e;
+    }
+    const { failures, counts, badScales, tileNotes } = assembled;
     const put = async (
       name: string,
       meta: ArrayMetadata,
@@ -123,6 +148,8 @@ export class ShardWriter {
         compress: l.compress,
         level: l.level,
         layout,
+        // Chunks the compositing took no valid pixel into are fill: not examined.
+        maybeData: chunksWithData(buf, l.chunkShape, l.innerChunkShape!),
       });
       const path = join(this.#store.root, key);
       if (stream) {
@@ -135,12 +162,14 @@ export class ShardWriter {
         rewritten = true;
       }
     };
-    await put(
-      "embeddings",
-      this.#init.embeddings,
-      buf.embeddings,
-      buf.chunkPx === shardPx ? "c" : "chunks",
-    );
+    if (!stream) {
+      await put(
+        "embeddings",
+        this.#init.embeddings,
+        buf.embeddings,
+        buf.chunkPx === shardPx ? "c" : "chunks",
+      );
+    }
     await put("scales", this.#init.scales, buf.scales, "c");
     const st = shardStats(
       buf.embeddings,
@@ -195,6 +224,105 @@ export class ShardWriter {
       rewritten,
     };
   }
+}
+
+/**
+ * Which inner chunks of shape `inner` (C order over a `shard`-shaped shard) may hold data,
+ * from the buffer's record of the chunks it took valid pixels into (ShardBuffer.chunkData);
+ * undefined when the two grids do not nest (then every chunk is examined).
+ */
+function chunksWithData(
+  buf: ShardBuffer,
+  shard: readonly number[],
+  inner: readonly number[],
+): Uint8Array | undefined {
+  const [rows, cols] = inner;
+  const c = buf.chunkPx;
+  if (
+    shard[0] !== buf.size || shard[1] !== buf.size || rows % c !== 0 || cols % c !== 0 ||
+    shard.slice(2).some((d, k) => d !== inner[2 + k]) // a chunk must span every band
+  ) {
+    return undefined;
+  }
+  if (rows === c && cols === c) return buf.chunkData;
+  const per = buf.size / c, gridRows = buf.size / rows, gridCols = buf.size / cols;
+  const out = new Uint8Array(gridRows * gridCols);
+  for (let r = 0; r < per; r++) {
+    for (let k = 0; k < per; k++) {
+      if (buf.chunkData[r * per + k]) {
+        out[Math.floor((r * c) / rows) * gridCols + Math.floor((k * c) / cols)] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** Written bytes of an embeddings shard between background flushes (AtomicFile.flushSoFar). */
+const EARLY_FLUSH_BYTES = 32 * 2 ** 20;
+
+/** An embeddings shard being appended to as its chunk rows are assembled. */
+interface EmbeddingsStream {
+  /** assembleShard's callback: shard-local rows 0..rows are final. */
+  onRows(rows: number): Promise<void>;
+  /** After the assembly: the last rows and the index, then commit (or delete: all fill). */
+  finish(): Promise<{ bytes: number; rewritten: boolean }>;
+  /** After a failed assembly: removes the temporary file. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The embeddings stream of `job` when the buffer's chunks are the stored inner chunks
+ * (chunk layout), else undefined (the shard is then encoded whole once assembled).
+ */
+function embeddingsStream(
+  init: ShardWriterInit,
+  store: FsStore,
+  buf: ShardBuffer,
+  job: ShardPlan,
+): EmbeddingsStream | undefined {
+  const l = arrayLayout(init.embeddings);
+  const maybeData = chunksWithData(buf, l.chunkShape, l.innerChunkShape!);
+  if (buf.chunkPx === buf.size || maybeData !== buf.chunkData) return undefined;
+  const appender = new ShardAppender({
+    data: buf.embeddings,
+    shardShape: l.chunkShape,
+    innerShape: l.innerChunkShape!,
+    fill: l.fill,
+    compress: l.compress,
+    level: l.level,
+    maybeData,
+  });
+  const key = shardKey("embeddings", l.shape.length, job.row, job.col);
+  const path = join(store.root, key);
+  const chunksPerRow = buf.size / buf.chunkPx;
+  let file: AtomicFile | undefined;
+  let flushedAt = 0;
+  const append = async (to: number) => {
+    for (const part of appender.append(to)) (file ??= await AtomicFile.open(path)).write(part);
+    // Let the disk take what is written while the rest is assembled: the flush before the
+    // marker then waits for the last part only (the bytes and the durability are the same).
+    if (file && file.bytesWritten - flushedAt >= EARLY_FLUSH_BYTES) {
+      flushedAt = file.bytesWritten;
+      file.flushSoFar();
+    }
+  };
+  return {
+    onRows: (rows) => append(Math.floor(rows / buf.chunkPx) * chunksPerRow),
+    async finish() {
+      await append(appender.chunkCount);
+      if (file) {
+        file.write(appender.index());
+        return { bytes: await file.commit(), rewritten: true };
+      }
+      // Nothing but fill: no shard file (an old one goes, durably, like a write).
+      if (!(await store.delete(key))) return { bytes: 0, rewritten: false };
+      await syncDir(dirname(path));
+      return { bytes: 0, rewritten: true };
+    },
+    async abort() {
+      await file?.abort();
+    },
+  };
 }
 
 /**

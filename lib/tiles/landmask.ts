@@ -12,6 +12,7 @@ import type { Affine, GeoBox } from "../grid/geobox.ts";
 import { PIXEL_SIZE_M } from "../grid/tile_grid.ts";
 import { statRegularFile } from "./regular_file.ts";
 import { openRemoteTiff } from "./landmask_http.ts";
+import { readStripWindow, stripLayout } from "./tiff_strips.ts";
 import { isUrl } from "./remote.ts";
 
 /**
@@ -116,6 +117,9 @@ export async function openLandmask(path: string): Promise<Landmask> {
   }
 
   let open: GeoTIFFImage | null = image;
+  // Local files in the usual layout are decoded by tiff_strips.ts (native zlib), the rest by
+  // geotiff.js.
+  const strips = remote ? undefined : await stripLayout(image).catch(() => undefined);
   const readWindow = async (r0: number, r1: number, c0: number, c1: number) => {
     checkWindow(path, width, height, r0, r1, c0, c1);
     if (open === null) {
@@ -124,6 +128,7 @@ export async function openLandmask(path: string): Promise<Landmask> {
     if (r0 === r1 || c0 === c1) return new Uint8Array(0);
     let band: unknown;
     try {
+      if (strips) return readStripWindow(bytes, strips, r0, r1, c0, c1);
       const rasters = await open.readRasters({ window: [c0, r0, c1, r1], samples: [0] });
       band = rasters[0];
     } catch (e) {

@@ -50,6 +50,20 @@ export interface NpyFile {
    * `(r1 - r0) * rowElements` long) and returns the filled prefix, to reuse one buffer.
    */
   readRowsInto<T extends NpyTypedArray>(r0: number, r1: number, target: T): Promise<T>;
+  /**
+   * Reads the window of rows `r0..r1` and columns (second axis) `c0..c1` into `target` as one
+   * `(r1 - r0) × (c1 - c0) × …` block in C order (at least that many elements, same typed
+   * array type as `readRows`) and returns the filled prefix. Only the window's bytes are read
+   * from a local file (one positional read per row, one for all rows when the window spans
+   * every column); for a 3-D tile that straddles two shards this halves what is read.
+   */
+  readWindowInto<T extends NpyTypedArray>(
+    r0: number,
+    r1: number,
+    c0: number,
+    c1: number,
+    target: T,
+  ): Promise<T>;
   close(): void;
   [Symbol.dispose](): void;
 }
@@ -82,6 +96,11 @@ function byteSwap(a: NpyTypedArray, itemSize: number): void {
  */
 export interface NpyByteSource {
   readAt(pos: number, dst: Uint8Array): Promise<void>;
+  /**
+   * The same read, done before returning: local files offer it, so that a window read (one
+   * read per row) costs a system call per row rather than a trip through the async I/O pool.
+   */
+  readAtSync?(pos: number, dst: Uint8Array): void;
   close(): void;
 }
 
@@ -160,6 +179,79 @@ export class NpyRowFile implements NpyFile {
     return out;
   }
 
+  async readWindowInto<T extends NpyTypedArray>(
+    r0: number,
+    r1: number,
+    c0: number,
+    c1: number,
+    target: T,
+  ): Promise<T> {
+    this.#checkRange(r0, r1);
+    const cols = this.shape[1];
+    if (
+      this.shape.length < 2 || !Number.isSafeInteger(c0) || !Number.isSafeInteger(c1) ||
+      c0 < 0 || c1 < c0 || c1 > cols
+    ) {
+      throw new TesseraError(
+        "BadArgument",
+        this.shape.length < 2
+          ? `a ${this.shape.length}-d array has no columns to read a window of`
+          : `columns ${c0}..${c1} are outside the array's ${cols} columns ` +
+            `(need 0 <= c0 <= c1 <= ${cols})`,
+        this.path,
+      );
+    }
+    const source = this.#source;
+    if (!source) {
+      throw new TesseraError("BadArgument", "read after close(); reopen the file", this.path);
+    }
+    const perCol = this.rowElements / cols;
+    const rows = r1 - r0, rowWindow = (c1 - c0) * perCol;
+    const n = rows * rowWindow;
+    if (!(target instanceof this.#ctor) || target.length < n) {
+      throw new TesseraError(
+        "BadArgument",
+        `readWindowInto target must be a ${this.#ctor.name} of at least ${n} elements ` +
+          `(got ${target.constructor.name} of ${target.length})`,
+        this.path,
+      );
+    }
+    const out = target.subarray(0, n) as T;
+    if (n === 0) return out;
+    const itemSize = this.header.itemSize;
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, n * itemSize);
+    const rowBytes = this.rowElements * itemSize, windowBytes = rowWindow * itemSize;
+    const first = this.dataOffset + r0 * rowBytes + c0 * perCol * itemSize;
+    if (rowWindow === this.rowElements) {
+      // Every column: the rows are one contiguous range.
+      if (source.readAtSync) source.readAtSync(first, bytes);
+      else await source.readAt(first, bytes);
+    } else if (source.readAtSync) {
+      for (let r = 0; r < rows; r++) {
+        source.readAtSync(
+          first + r * rowBytes,
+          bytes.subarray(r * windowBytes, (r + 1) * windowBytes),
+        );
+      }
+    } else {
+      // A remote file: one request from the window's first byte to its last, then the rows'
+      // windows moved to the front (each moves down, so in order they never overlap ahead).
+      const span = (rows - 1) * rowBytes + windowBytes;
+      const scratch = this.#scratch.length >= span
+        ? this.#scratch
+        : (this.#scratch = new Uint8Array(span));
+      await source.readAt(first, scratch.subarray(0, span));
+      for (let r = 0; r < rows; r++) {
+        bytes.set(scratch.subarray(r * rowBytes, r * rowBytes + windowBytes), r * windowBytes);
+      }
+    }
+    if (this.#swap) byteSwap(out, itemSize);
+    return out;
+  }
+
+  /** Remote window reads only: the span read before its rows' windows are picked out. */
+  #scratch = new Uint8Array(0);
+
   close(): void {
     this.#source?.close();
     this.#source = undefined;
@@ -187,21 +279,54 @@ class LocalFileBytes implements NpyByteSource {
     let done = 0;
     while (done < dst.length) {
       const got = await this.file.read(dst.subarray(done));
-      if (got === null || got === 0) {
-        // The size was checked on open, so the file changed underneath us.
-        throw new TesseraError(
-          "TruncatedNpy",
-          `file ended at byte ${pos + done} while reading ${dst.length} bytes from ${pos}; ` +
-            `it shrank after it was opened, re-download the tile`,
-          this.path,
-        );
-      }
+      if (got === null || got === 0) throw this.#shrank(pos, done, dst.length);
       done += got;
     }
   }
 
+  readAtSync(pos: number, dst: Uint8Array): void {
+    // Its own handle: an async read between its seek and its read must never see this seek.
+    const file = this.#syncFile ??= this.#twin();
+    file.seekSync(pos, Deno.SeekMode.Start);
+    let done = 0;
+    while (done < dst.length) {
+      const got = file.readSync(dst.subarray(done));
+      if (got === null || got === 0) throw this.#shrank(pos, done, dst.length);
+      done += got;
+    }
+  }
+
+  #syncFile?: Deno.FsFile;
+
+  /** A second handle on the same file (the same inode, or the file was replaced: refused). */
+  #twin(): Deno.FsFile {
+    const twin = Deno.openSync(this.path, { read: true });
+    const a = this.file.statSync(), b = twin.statSync();
+    if (a.ino !== b.ino || a.dev !== b.dev) {
+      twin.close();
+      throw new TesseraError(
+        "BadNpy",
+        "the file was replaced while it was being read; run the command again",
+        this.path,
+      );
+    }
+    return twin;
+  }
+
+  #shrank(pos: number, done: number, length: number): TesseraError {
+    // The size was checked on open, so the file changed underneath us.
+    return new TesseraError(
+      "TruncatedNpy",
+      `file ended at byte ${pos + done} while reading ${length} bytes from ${pos}; ` +
+        `it shrank after it was opened, re-download the tile`,
+      this.path,
+    );
+  }
+
   close(): void {
     this.file.close();
+    this.#syncFile?.close();
+    this.#syncFile = undefined;
   }
 }
 

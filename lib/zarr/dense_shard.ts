@@ -26,6 +26,12 @@ export interface DenseShardOptions extends ChunkCodec {
    * range and uncompressed output is written from `data` without copying.
    */
   readonly layout?: "c" | "chunks";
+  /**
+   * What the caller knows about each inner chunk (C order): 0 = holds only fill, so its bytes
+   * need not be examined; anything else = examine it. Without it every chunk is examined. A
+   * wrong 0 drops data, so only pass what the writer of `data` knows for certain.
+   */
+  readonly maybeData?: Uint8Array;
 }
 
 /**
@@ -106,8 +112,16 @@ export function denseShardStream(opts: DenseShardOptions): DenseShardStream | nu
   }
   const isFillRun = fillTest(data, fill);
   const stored = new Uint8Array(g.origins.length); // 1 = holds something other than fill
+  const hint = opts.maybeData;
+  if (hint && hint.length !== g.origins.length) {
+    throw new TesseraError(
+      "BadArgument",
+      `maybeData has ${hint.length} entries; the shard has ${g.origins.length} inner chunks`,
+    );
+  }
   let nStored = 0;
   for (let c = 0; c < g.origins.length; c++) {
+    if (hint && hint[c] === 0) continue;
     const origin = g.origins[c];
     for (const start of g.runStarts) {
       if (!isFillRun(origin + start, g.runElems)) {
@@ -260,7 +274,7 @@ function* pack(
 }
 
 /** How a shard buffer splits into inner chunks and contiguous runs, in element units. */
-interface ChunkGeometry {
+export interface ChunkGeometry {
   shardElems: number;
   chunkElems: number;
   /** Elements per contiguous run of an inner chunk. */
@@ -271,7 +285,8 @@ interface ChunkGeometry {
   origins: number[];
 }
 
-function chunkGeometry(
+/** The inner chunks and runs of a `shard`-shaped buffer in `layout` (shard_appender.ts too). */
+export function chunkGeometry(
   shard: readonly number[],
   inner: readonly number[],
   layout: "c" | "chunks",
@@ -336,7 +351,7 @@ function offsets(extent: readonly number[], stride: readonly number[]): number[]
 }
 
 /** A predicate "elements [start, start+count) all equal the fill", tuned to the fill kind. */
-function fillTest(data: NumericArray, fill: number): (start: number, count: number) => boolean {
+export function fillTest(data: NumericArray, fill: number): (start: number, count: number) => boolean {
   const isFloat = data instanceof Float32Array || data instanceof Float64Array;
   if (Number.isNaN(fill)) {
     if (!isFloat) throw new TesseraError("BadArgument", "a NaN fill needs a float array");

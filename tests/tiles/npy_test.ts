@@ -520,3 +520,99 @@ Deno.test("range errors reject the returned promise instead of throwing synchron
     assertEquals(kind, "BadArgument");
   });
 });
+
+/** Rows r0..r1, columns c0..c1 of a C-order (H, W, …) array, sliced element by element. */
+function windowOf<T extends NpyTypedArray>(
+  data: T,
+  W: number,
+  per: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+): T {
+  const out = new (data.constructor as new (n: number) => T)((r1 - r0) * (c1 - c0) * per);
+  let k = 0;
+  for (let r = r0; r < r1; r++) {
+    for (let i = (r * W + c0) * per; i < (r * W + c1) * per; i++) out[k++] = data[i];
+  }
+  return out;
+}
+
+Deno.test("readWindowInto: column windows of 3-D and 2-D arrays, big-endian too, into reused targets", async () => {
+  await withTmp(async (dir) => {
+    const [H, W, B] = [37, 23, 5];
+    const emb = int8Ramp(H * W * B);
+    const be = Float32Array.from({ length: H * W }, (_, i) => i === 7 ? NaN : i * 0.25 - 3);
+    await writeNpy(`${dir}/e.npy`, "|i1", [H, W, B], emb);
+    await writeNpy(`${dir}/s.npy`, ">f4", [H, W], be);
+    using e = await openNpy(`${dir}/e.npy`);
+    using s = await openNpy(`${dir}/s.npy`);
+    const eBuf = new Int8Array(H * W * B), sBuf = new Float32Array(H * W);
+    const windows = [
+      [0, H, 0, W],
+      [0, 1, 0, 1],
+      [5, 17, 3, 19],
+      [H - 1, H, W - 1, W],
+      [9, 9, 2, 8],
+      [
+        4,
+        30,
+        0,
+        W,
+      ],
+      [2, 3, 11, 11],
+    ];
+    for (const [r0, r1, c0, c1] of windows) {
+      const label = `window ${r0}..${r1} × ${c0}..${c1}`;
+      const got = await e.readWindowInto(r0, r1, c0, c1, eBuf);
+      assertEquals(got.buffer, eBuf.buffer, `${label}: into the target`);
+      assertSameBytes(got, windowOf(emb, W, B, r0, r1, c0, c1), label);
+      assertSameBytes(
+        await s.readWindowInto(r0, r1, c0, c1, sBuf),
+        windowOf(be, W, 1, r0, r1, c0, c1),
+        `${label} (big-endian float32)`,
+      );
+    }
+  });
+});
+
+Deno.test("readWindowInto and async readRows on one handle do not disturb each other", async () => {
+  await withTmp(async (dir) => {
+    const [H, W] = [64, 300];
+    const data = int8Ramp(H * W);
+    await writeNpy(`${dir}/c.npy`, "|i1", [H, W], data);
+    using npy = await openNpy(`${dir}/c.npy`);
+    // Async row reads seek and read in two steps; window reads in between must not move them.
+    const rows = Array.from({ length: 16 }, (_, i) => npy.readRows(i * 3, i * 3 + 4));
+    const win = new Int8Array(10 * 50);
+    for (let i = 0; i < 16; i++) {
+      const got = await npy.readWindowInto(i, i + 10, 100 + i, 150 + i, win);
+      assertSameBytes(got, windowOf(data, W, 1, i, i + 10, 100 + i, 150 + i), `window ${i}`);
+    }
+    (await Promise.all(rows)).forEach((got, i) =>
+      assertSameBytes(got, data.subarray(i * 3 * W, (i * 3 + 4) * W), `rows ${i}`)
+    );
+  });
+});
+
+Deno.test("readWindowInto refuses windows outside the array, 1-D arrays, short targets, closed files", async () => {
+  await withTmp(async (dir) => {
+    await writeNpy(`${dir}/a.npy`, "|i1", [4, 6, 2], int8Ramp(48));
+    await writeNpy(`${dir}/v.npy`, "<f4", [5], new Float32Array(5));
+    const npy = await openNpy(`${dir}/a.npy`);
+    const t = new Int8Array(48);
+    for (const [r0, r1, c0, c1] of [[0, 5, 0, 1], [0, 1, 2, 7], [0, 1, 3, 2], [0, 1, -1, 2]]) {
+      await assertRejectsKind(() => npy.readWindowInto(r0, r1, c0, c1, t), "BadArgument");
+    }
+    await assertRejectsKind(() => npy.readWindowInto(0, 4, 0, 6, new Int8Array(47)), "BadArgument");
+    await assertRejectsKind(
+      () => npy.readWindowInto(0, 1, 0, 1, new Float32Array(2) as unknown as Int8Array),
+      "BadArgument",
+    );
+    npy.close();
+    await assertRejectsKind(() => npy.readWindowInto(0, 1, 0, 1, t), "BadArgument");
+    using v = await openNpy(`${dir}/v.npy`);
+    await assertRejectsKind(() => v.readWindowInto(0, 1, 0, 1, new Float32Array(5)), "BadArgument");
+  });
+});
