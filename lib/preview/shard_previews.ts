@@ -10,7 +10,7 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, chunkKey } from "../zarr/metadata.ts";
 import type { PreviewName } from "./overviews.ts";
 import { encodePyramidPart, partKey } from "./pyramid_parts.ts";
-import { type RenderParams, renderShard } from "./render.ts";
+import { type RenderParams, ShardRenderer } from "./render.ts";
 import type { LevelRef } from "./shard_jobs.ts";
 
 /** What a build worker needs to colour its shards, sent once with the worker's init. */
@@ -40,7 +40,7 @@ export interface AssembledShard {
 export class ShardPreviewer {
   readonly #init: ShardPreviewInit;
   readonly #store: FsStore;
-  readonly #outs = new Map<PreviewName, Uint8Array>();
+  #renderer?: ShardRenderer;
   readonly #scratch: Uint8Array[] = [];
 
   constructor(init: ShardPreviewInit) {
@@ -90,8 +90,10 @@ export class ShardPreviewer {
           chunkBytes,
         ),
     };
-    const out = { rgb: refs.rgb && this.#out("rgb"), pca: refs.pca_rgb && this.#out("pca_rgb") };
-    renderShard(emb, shard.scales, S, bands, params, out);
+    const r = this.#renderer?.inner[0] === c
+      ? this.#renderer
+      : (this.#renderer = new ShardRenderer(params, bands, S, [c, c]));
+    const out = r.render(emb, shard.scales);
     let bytes = 0;
     for (const n of names) {
       const data = n === "rgb" ? out.rgb! : out.pca!;
@@ -124,14 +126,5 @@ export class ShardPreviewer {
       }
     }
     return bytes;
-  }
-
-  /** A zeroed shard-sized RGBA buffer per preview, reused. */
-  #out(name: PreviewName): Uint8Array {
-    const n = this.#init.shardPx ** 2 * 4;
-    let b = this.#outs.get(name);
-    if (!b) this.#outs.set(name, b = new Uint8Array(n));
-    else b.fill(0);
-    return b;
   }
 }
