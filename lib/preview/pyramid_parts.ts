@@ -9,10 +9,13 @@
  *
  * A share is one file per shard and preview under `_build/previews/` (removed with `_build/`):
  * an 8-byte magic, a uint32 LE level count n, n uint32 LE payload lengths, then the payloads —
- * each level's RGBA block, zstd level 1.
+ * each level's RGBA block, raw ("TZPYRv2\n"). Shares of version 1 (zstd level 1 payloads,
+ * written by earlier builds) are still read, so such a build can be resumed. Raw, because a
+ * share is temporary and preview RGBA compresses poorly (to ~75 %) at a cost of ~5 ms per
+ * share in zstd, then again in decoding it.
  */
 import { BUILD_DIR } from "../store/layout.ts";
-import { decodeChunk, encodeChunk } from "../zarr/codecs.ts";
+import { decodeChunk } from "../zarr/codecs.ts";
 import { encodeDenseShard } from "../zarr/dense_shard.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, chunkKey } from "../zarr/metadata.ts";
@@ -21,8 +24,10 @@ import { PREVIEW_ZSTD_LEVEL, reduce2x2 } from "./overviews.ts";
 import type { PreviewName } from "./overviews.ts";
 import type { LevelRef } from "./shard_jobs.ts";
 
-const MAGIC = new TextEncoder().encode("TZPYRv1\n");
-const CODEC = { compress: "zstd" as const, level: PREVIEW_ZSTD_LEVEL };
+const MAGIC = new TextEncoder().encode("TZPYRv2\n");
+/** Version 1: the same with zstd payloads. */
+const MAGIC_V1 = new TextEncoder().encode("TZPYRv1\n");
+const V1_CODEC = { compress: "zstd" as const, level: PREVIEW_ZSTD_LEVEL };
 
 /** Folder of the pyramid shares of preview `name`. */
 export function partsDir(name: PreviewName): string {
@@ -65,7 +70,7 @@ export function encodePyramidPart(
     if (!scratch[k] || scratch[k].length < n) scratch[k] = new Uint8Array(n);
     const dst = scratch[k].subarray(0, n);
     reduce2x2(src, side, side, side, dst, next, next, next);
-    payloads.push(encodeChunk(dst, CODEC));
+    payloads.push(dst);
     src = dst;
     side = next;
   }
@@ -89,26 +94,33 @@ async function readPartLevel(
   key: string,
   k: number,
   side: number,
-  heads: Map<string, number[]>,
+  heads: Map<string, { v1: boolean; lengths: number[] }>,
 ): Promise<Uint8Array> {
-  let lengths = heads.get(key);
-  if (!lengths) {
+  let known = heads.get(key);
+  if (!known) {
     const head = await store.get(key, { offset: 0, length: 12 + 4 * 16 });
-    const ok = head && head.length >= 12 && MAGIC.every((b, i) => head[i] === b);
-    if (!ok) throw corrupt(store, key);
+    const is = (magic: Uint8Array) =>
+      head && head.length >= 12 && magic.every((b, i) => head[i] === b);
+    const v1 = is(MAGIC_V1);
+    if (!head || (!v1 && !is(MAGIC))) throw corrupt(store, key);
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const n = view.getUint32(8, true);
     if (n > 16 || head.length < 12 + 4 * n) throw corrupt(store, key);
-    lengths = Array.from({ length: n }, (_, i) => view.getUint32(12 + 4 * i, true));
-    heads.set(key, lengths);
+    const lengths = Array.from({ length: n }, (_, i) => view.getUint32(12 + 4 * i, true));
+    heads.set(key, known = { v1: !!v1, lengths });
   }
+  const { v1, lengths } = known;
   if (k < 1 || k > lengths.length) throw corrupt(store, key);
   let offset = 12 + 4 * lengths.length;
   for (let i = 0; i < k - 1; i++) offset += lengths[i];
   const bytes = await store.get(key, { offset, length: lengths[k - 1] });
   if (!bytes || bytes.length !== lengths[k - 1]) throw corrupt(store, key);
+  if (!v1) {
+    if (bytes.length !== side * side * 4) throw corrupt(store, key);
+    return bytes;
+  }
   try {
-    return decodeChunk(bytes, CODEC, side * side * 4);
+    return decodeChunk(bytes, V1_CODEC, side * side * 4);
   } catch {
     throw corrupt(store, key);
   }
@@ -141,7 +153,7 @@ export async function finishPyramid(
   shardPx: number,
   signal?: AbortSignal,
 ): Promise<number> {
-  const heads = new Map<string, number[]>();
+  const heads = new Map<string, { v1: boolean; lengths: number[] }>();
   let bytes = 0;
   for (let k = 1; k < refs.length; k++) {
     const layout = arrayLayout(refs[k].meta);
