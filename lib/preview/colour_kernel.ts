@@ -82,6 +82,7 @@ export class ColourKernel {
   readonly #maxChunkPixels: number;
   readonly #chunk: Int8Array;
   readonly #run: (r0: number, c0: number, ih: number, iw: number) => void;
+  readonly #lastValid: (r0: number, c0: number, ih: number, iw: number) => number;
 
   /** A kernel for `bands`-band vectors, `shardPx`-square shards, ≤ `maxChunkPixels` per chunk. */
   constructor(params: KernelParams, bands: number, shardPx: number, maxChunkPixels: number) {
@@ -113,6 +114,7 @@ export class ColourKernel {
       });
     }
     this.#run = instance.exports.colour as (r0: number, c0: number, ih: number, iw: number) => void;
+    this.#lastValid = instance.exports.lastValid as (...a: number[]) => number;
     this.#chunk = new Int8Array(buf, E, maxChunkPixels * bands);
     this.scales = new Float32Array(buf, SC, S2);
     if (params.rgb) this.rgb = new Uint8Array(buf, OR, 4 * S2);
@@ -122,8 +124,8 @@ export class ColourKernel {
   /**
    * Colours the `ih × iw` pixels of the inner chunk whose top-left pixel is (r0, c0) of the
    * shard; `chunk` holds its vectors in C order (`bands` int8 values a pixel), or is null for
-   * all-zero vectors. Only the first `pixels` vectors are read (up to the chunk's last valid
-   * pixel: the rest must be invalid; 0 when none is valid, which writes only zeros).
+   * all-zero vectors. Only the first `pixels` vectors are copied and read: by default up to
+   * the chunk's last valid pixel (none when no pixel is valid: the chunk is then all zeros).
    */
   colour(
     chunk: Int8Array | null,
@@ -131,11 +133,12 @@ export class ColourKernel {
     c0: number,
     ih: number,
     iw: number,
-    pixels = ih * iw,
+    pixels = -1,
   ): void {
-    if (ih * iw > this.#maxChunkPixels) {
+    if (ih * iw > this.#maxChunkPixels || pixels > ih * iw) {
       throw new RangeError(`at most ${this.#maxChunkPixels} pixels per chunk`);
     }
+    if (pixels < 0) pixels = this.#lastValid(r0, c0, ih, iw) + 1;
     const n = pixels * this.bands;
     if (n > 0 && chunk) this.#chunk.set(chunk.length === n ? chunk : chunk.subarray(0, n));
     else if (n > 0) this.#chunk.fill(0, 0, n);
@@ -337,8 +340,31 @@ function assembleKernel(l: Layout): Uint8Array<ArrayBuffer> {
   const fns = [f];
   if (rgb) fns.push(exactRgb(l, rgb));
   if (pca) fns.push(exactPca(l, pca));
+  fns.push(lastValid(l));
   const pages = Math.ceil(l.end / 65536);
-  return wasmModule(fns, pages, { colour: 0 });
+  return wasmModule(fns, pages, { colour: 0, lastValid: fns.length - 1 });
+}
+
+/** `lastValid(r0, c0, ih, iw)`: the chunk's last pixel (row-major) with a scale, or −1. */
+function lastValid(l: Layout): WasmFunction {
+  const f = new WasmFunction([I32, I32, I32, I32], [I32]);
+  const [R0, C0, IH, IW] = [0, 1, 2, 3];
+  const y = f.local(I32), x = f.local(I32), a = f.local(I32);
+  const s = f.local(F64);
+  f.get(IH).set(y);
+  f.block(); // found or done
+  f.loop(); // rows, last first
+  f.get(y).i32(1).i.sub().tee(y).i32(0).i.ltS().brIf(1);
+  f.get(IW).set(x);
+  f.get(R0).get(y).i.add().i32(l.shardPx).i.mul().get(C0).i.add().i32(2).i.shl().set(a);
+  f.loop(); // pixels, last first
+  f.get(x).i32(1).i.sub().tee(x).i32(0).i.ltS().brIf(1);
+  f.get(a).get(x).i32(2).i.shl().i.add().f32Load(l.SC).f.promoteF32().tee(s).get(s).f.ne();
+  f.brIf(0); // NaN: keep looking
+  f.get(y).get(IW).i.mul().get(x).i.add().op(0x0f); // return it
+  f.end().end().end();
+  f.i32(-1);
+  return f;
 }
 
 /** `channel(x, lo, hi)` of stretch.ts in float64 steps, x = (local − shift)/div. */

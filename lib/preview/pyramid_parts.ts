@@ -23,6 +23,7 @@ import { TesseraError } from "../errors.ts";
 import { PREVIEW_ZSTD_LEVEL, reduce2x2 } from "./overviews.ts";
 import type { PreviewName } from "./overviews.ts";
 import type { LevelRef } from "./shard_jobs.ts";
+import type { PyramidKernel } from "./pyramid_kernel.ts";
 
 const MAGIC = new TextEncoder().encode("TZPYRv2\n");
 /** Version 1: the same with zstd payloads. */
@@ -48,8 +49,9 @@ export function partKey(name: PreviewName, row: number, col: number): string {
 
 /**
  * The encoded pyramid share of one full-resolution RGBA shard (`size × size × 4`): its blocks
- * of levels 1..`levels` − 1, each the 2 × 2 alpha-aware mean of the one before. `scratch`
- * buffers are reused across calls.
+ * of levels 1..`levels` − 1, each the 2 × 2 alpha-aware mean of the one before. With `kernel`
+ * (a {@link PyramidKernel} of that size and level count, reused across shards) the reduction
+ * runs in WebAssembly; the bytes are the same.
  *
  * @example
  * ```ts
@@ -60,19 +62,25 @@ export function encodePyramidPart(
   level0: Uint8Array,
   size: number,
   levels: number,
-  scratch: Uint8Array[] = [],
+  kernel?: PyramidKernel,
 ): Uint8Array {
-  const payloads: Uint8Array[] = [];
-  let src = level0, side = size;
-  for (let k = 1; k < levels; k++) {
-    const next = Math.max(1, side >> 1);
-    const n = next * next * 4;
-    if (!scratch[k] || scratch[k].length < n) scratch[k] = new Uint8Array(n);
-    const dst = scratch[k].subarray(0, n);
-    reduce2x2(src, side, side, side, dst, next, next, next);
-    payloads.push(dst);
-    src = dst;
-    side = next;
+  let payloads: Uint8Array[] = [];
+  if (kernel && levels > 1) {
+    if (kernel.size !== size || kernel.levels !== levels) {
+      throw new RangeError(`a PyramidKernel of ${kernel.size} px × ${kernel.levels} levels`);
+    }
+    kernel.level0.set(level0);
+    payloads = kernel.reduce();
+  } else {
+    let src = level0, side = size;
+    for (let k = 1; k < levels; k++) {
+      const next = Math.max(1, side >> 1);
+      const dst = new Uint8Array(next * next * 4);
+      reduce2x2(src, side, side, side, dst, next, next, next);
+      payloads.push(dst);
+      src = dst;
+      side = next;
+    }
   }
   const head = 8 + 4 + 4 * payloads.length;
   const out = new Uint8Array(head + payloads.reduce((a, p) => a + p.length, 0));

@@ -84,17 +84,9 @@ export class ShardRenderer {
     if (k) {
       k.scales.set(scales);
       for (let i = 0; i < nChunks; i++) {
-        const r0 = Math.floor(i / cols) * ih, c0 = (i % cols) * iw;
-        const n = lastValid(scales, S, r0, c0, ih, iw) + 1;
-        const raw = n > 0 ? emb?.raw(i) : null;
-        k.colour(
-          raw ? new Int8Array(raw.buffer, raw.byteOffset, raw.length) : null,
-          r0,
-          c0,
-          ih,
-          iw,
-          n,
-        );
+        const raw = emb?.raw(i);
+        const e = raw ? new Int8Array(raw.buffer, raw.byteOffset, raw.length) : null;
+        k.colour(e, Math.floor(i / cols) * ih, (i % cols) * iw, ih, iw);
       }
       return this.#outs;
     }
@@ -102,22 +94,6 @@ export class ShardRenderer {
     renderJs(emb, scales, S, this.bands, this.params, this.#outs);
     return this.#outs;
   }
-}
-
-/** Index (in the chunk, row-major) of the last pixel of a chunk with a scale, or −1. */
-function lastValid(
-  scales: Float32Array,
-  S: number,
-  r0: number,
-  c0: number,
-  ih: number,
-  iw: number,
-): number {
-  for (let y = ih - 1; y >= 0; y--) {
-    const row = (r0 + y) * S + c0;
-    for (let x = iw - 1; x >= 0; x--) if (scales[row + x] === scales[row + x]) return y * iw + x;
-  }
-  return -1;
 }
 
 /** Renderers of recent parameter sets, for {@link renderShard}'s callers (one per worker). */

@@ -10,6 +10,7 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, chunkKey } from "../zarr/metadata.ts";
 import type { PreviewName } from "./overviews.ts";
 import { encodePyramidPart, partKey } from "./pyramid_parts.ts";
+import { PyramidKernel } from "./pyramid_kernel.ts";
 import { type RenderParams, ShardRenderer } from "./render.ts";
 import type { LevelRef } from "./shard_jobs.ts";
 
@@ -41,7 +42,7 @@ export class ShardPreviewer {
   readonly #init: ShardPreviewInit;
   readonly #store: FsStore;
   #renderer?: ShardRenderer;
-  readonly #scratch: Uint8Array[] = [];
+  #pyramid?: PyramidKernel;
 
   constructor(init: ShardPreviewInit) {
     this.#init = init;
@@ -117,7 +118,8 @@ export class ShardPreviewer {
       bytes += encoded.length;
       const levels = Math.min(refs[n]!.length, this.#init.partLevels);
       if (levels > 1) {
-        const part = encodePyramidPart(data, S, levels, this.#scratch);
+        if (this.#pyramid?.levels !== levels) this.#pyramid = new PyramidKernel(S, levels);
+        const part = encodePyramidPart(data, S, levels, this.#pyramid);
         await this.#store.set(partKey(n, row, col), part);
         bytes += part.length;
       } else {

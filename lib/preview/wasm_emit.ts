@@ -130,6 +130,7 @@ export class WasmFunction {
     or: () => this.op(0x72),
     shl: () => this.op(0x74),
     shrU: () => this.op(0x76),
+    divU: () => this.op(0x6e),
     /** i32.trunc_f64_s (traps outside the i32 range: clamp first). */
     truncF64: () => this.op(0xaa),
   };
@@ -168,6 +169,22 @@ export class WasmFunction {
     /** v128.const of two float64 lanes. */
     f64x2: (a: number, b: number) =>
       this.op(0xfd, ...uleb(0x0c), ...new Uint8Array(Float64Array.of(a, b).buffer)),
+    /** i8x16.shuffle of the two vectors below, by i16 lanes (0–7 first, 8–15 second). */
+    shuffle16: (lanes: readonly number[]) =>
+      this.op(0xfd, ...uleb(0x0d), ...lanes.flatMap((l) => [2 * l, 2 * l + 1])),
+    /** v128.const of four i32 lanes. */
+    i32x4: (a: number, b: number, c: number, d: number) =>
+      this.op(0xfd, ...uleb(0x0c), ...new Uint8Array(Int32Array.of(a, b, c, d).buffer)),
+    and: () => this.op(0xfd, ...uleb(0x4e)),
+    allTrue32: () => this.op(0xfd, ...uleb(0xa3)),
+    /** i16x8.extend_low_i8x16_u / extend_high_u. */
+    extendLowU: () => this.op(0xfd, ...uleb(0x89)),
+    extendHighU: () => this.op(0xfd, ...uleb(0x8a)),
+    add16: () => this.op(0xfd, ...uleb(0x8e)),
+    shrU16: () => this.op(0xfd, ...uleb(0x8d)),
+    /** v128.store64_lane. */
+    store64Lane: (offset: number, lane: number) =>
+      this.op(0xfd, ...uleb(0x5b), 3, ...uleb(offset), lane),
     /** i8x16.shuffle of the two vectors below, by i32 lanes (0–3 first, 4–7 second). */
     shuffle32: (lanes: readonly number[]) =>
       this.op(

@@ -168,25 +168,32 @@ Deno.test("ColourKernel on channel boundaries: t exactly integral, clipping edge
   assertEquals(new Set(got.pca.filter((_, i) => i % 4 === 2)).size > 1, true, "not all clipped");
 });
 
-Deno.test("ColourKernel: a chunk read only up to its last valid pixel; no valid pixel writes zeros", () => {
-  const B = 16, S = 16, chunk = 16;
+Deno.test("ColourKernel reads a chunk up to its last valid pixel; none valid writes zeros", () => {
+  const B = 16, S = 32, chunk = 16;
   const rnd = lcg(3);
-  const e = new Int8Array(S * S * B).map(() => Math.floor(rnd() * 256) - 128);
-  const scales = new Float32Array(S * S).fill(NaN);
-  scales[5] = 0.05;
+  const e = new Int8Array(chunk * chunk * B).map(() => Math.floor(rnd() * 256) - 128);
   const params = {
     rgb: { bands: [0, 1, 2], stretch: { min: [-5, -5, -5], max: [5, 5, 5] } } as RgbParams,
   };
   const k = new ColourKernel(params, B, S, chunk * chunk);
+  const expect = (p: number, s: number) =>
+    [...[0, 1, 2].map((j) => channel(Math.fround(e[p * B + j] * s), -5, 5)), 255].join();
+  // The chunk at (16, 16) of the shard; its pixels 5 and 200 (row 12, col 8) have data.
   k.rgb!.fill(7); // stale bytes from an earlier shard
-  k.scales.set(scales);
-  k.colour(e, 0, 0, chunk, chunk, 6);
-  const want = [0, 1, 2].map((j) => channel(Math.fround(e[5 * B + j] * 0.05), -5, 5));
-  assertEquals([...k.rgb!.subarray(20, 24)].join(), [...want, 255].join());
-  assertEquals(k.rgb!.filter((_, i) => i < 20 || i >= 24).every((b) => b === 0), true);
   k.scales.fill(NaN);
-  k.colour(null, 0, 0, chunk, chunk, 0);
-  assertEquals(k.rgb!.every((b) => b === 0), true);
+  k.scales[16 * S + 16 + 5] = 0.05;
+  k.colour(e, 16, 16, chunk, chunk);
+  const px = (r: number, c: number) => [...k.rgb!.subarray(4 * (r * S + c), 4 * (r * S + c) + 4)];
+  assertEquals(px(16, 21).join(), expect(5, 0.05));
+  k.scales[(16 + 12) * S + 16 + 8] = 0.03;
+  k.colour(e, 16, 16, chunk, chunk);
+  assertEquals(px(28, 24).join(), expect(200, 0.03));
+  assertEquals(px(16, 21).join(), expect(5, 0.05));
+  assertEquals(px(16, 20).join(), "0,0,0,0");
+  assertEquals(px(0, 0).join(), "7,7,7,7", "other chunks untouched");
+  k.scales.fill(NaN);
+  k.colour(null, 16, 16, chunk, chunk);
+  assertEquals(px(28, 24).join(), "0,0,0,0");
 });
 
 Deno.test("ColourKernel refuses band counts it cannot take", () => {

@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
 import { encodePyramidPart, finishPyramid, partKey } from "../../lib/preview/pyramid_parts.ts";
-import { previewArrayMetadata } from "../../lib/preview/overviews.ts";
+import { previewArrayMetadata, reduce2x2 } from "../../lib/preview/overviews.ts";
+import { PyramidKernel } from "../../lib/preview/pyramid_kernel.ts";
 import { PREVIEW_ZSTD_LEVEL } from "../../lib/preview/overviews.ts";
 import { encodeChunk } from "../../lib/zarr/codecs.ts";
 import { FsStore } from "../../lib/zarr/fs_store.ts";
@@ -107,3 +108,37 @@ Deno.test("a share that is neither version is a BadStore error naming the file",
     assertEquals(String(err?.message).includes("_build/previews/rgb/0.0"), true, err?.message);
   });
 });
+
+Deno.test("PyramidKernel = reduce2x2 level by level, down to 1 px, any alpha", () => {
+  let x = 5;
+  const rnd = () => (x = (x * 48271) % 2147483647) / 2147483647;
+  for (const size of [1, 2, 4, 64]) {
+    const levels = Math.log2(size) + 1;
+    const src = new Uint8Array(size * size * 4).map(() => Math.floor(rnd() * 256));
+    for (let p = 0; p < size * size; p++) {
+      const u = rnd(); // no data, 255, or small alphas whose bits do not overlap
+      src[4 * p + 3] = u < 0.15 ? 0 : u < 0.8 ? 255 : u < 0.9 ? 1 : 2;
+    }
+    const k = new PyramidKernel(size, levels);
+    k.level0.set(src);
+    const got = k.reduce();
+    let want = src, side = size;
+    for (let l = 1; l < levels; l++) {
+      const next = new Uint8Array((side / 2) ** 2 * 4);
+      reduce2x2(want, side, side, side, next, side / 2, side / 2, side / 2);
+      assertEquals(firstDiff(got[l - 1], next), -1, `size ${size}, level ${l}`);
+      want = next;
+      side /= 2;
+    }
+    assertEquals(
+      firstDiff(encodePyramidPart(src, size, levels, k), encodePyramidPart(src, size, levels)),
+      -1,
+      "a share is the same bytes with or without the kernel",
+    );
+  }
+});
+
+function firstDiff(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return -2;
+  return a.findIndex((v, i) => v !== b[i]);
+}
