@@ -22,6 +22,7 @@ import { readPreviewStoreInfo } from "../lib/preview/store_info.ts";
 import { readDenseShard, readShardChunks, wholeShardReader } from "../lib/preview/shard_read.ts";
 import { type RenderOutputs, ShardRenderer } from "../lib/preview/render.ts";
 import { encodePyramidPart } from "../lib/preview/pyramid_parts.ts";
+import { PyramidKernel } from "../lib/preview/pyramid_kernel.ts";
 import { ShardPreviewer } from "../lib/preview/shard_previews.ts";
 import { previewArrayMetadata } from "../lib/preview/overviews.ts";
 import { encodeDenseShard } from "../lib/zarr/dense_shard.ts";
@@ -138,7 +139,8 @@ try {
     const { rgb, pca } = only.both.render(emb, p.scales) as Required<RenderOutputs>;
     row.encodeRgbCpuS = await cpu(() => encode(rgb));
     row.encodePcaCpuS = await cpu(() => encode(pca));
-    row.pyramidShareCpuS = await cpu(() => encodePyramidPart(rgb, S, init.partLevels));
+    const pyramid = new PyramidKernel(S, init.partLevels);
+    row.pyramidShareCpuS = await cpu(() => encodePyramidPart(rgb, S, init.partLevels, pyramid));
     row.colourCpuS = await cpu(() => previewer.colour(shard, p.row, p.col));
     perShard.push(row);
   }
