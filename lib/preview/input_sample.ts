@@ -94,7 +94,7 @@ export async function sampleZoneInput(
   const W = geobox.width;
   const row = rowBuffer(W, bands);
   let total = emptyStats(bands);
-  const open = new Map<number, { files: TileFiles; land: Uint8Array; emb: Int8Array }>();
+  const open = new Map<number, { files: TileFiles; emb: Int8Array }>();
   const failed = new Map<number, string>();
   const scales: number[] = [];
   const out: Omit<InputSample, "input" | "scales" | "failedTiles"> = {
@@ -115,8 +115,7 @@ export async function sampleZoneInput(
         if (open.has(p.index) || failed.has(p.index)) continue;
         try {
           const files = await openTileFiles(base, tiles[p.index], plan.grids[p.index], bands);
-          const land = await files.mask.readWindow(0, p.height, 0, p.width);
-          open.set(p.index, { files, land, emb: new Int8Array(p.width * bands) });
+          open.set(p.index, { files, emb: new Int8Array(p.width * bands) });
         } catch (e) {
           failed.set(p.index, (e as Error).message);
         }
@@ -125,16 +124,19 @@ export async function sampleZoneInput(
       const reads = await Promise.all(usable.map(async (p) => {
         const t = open.get(p.index)!;
         const tr = r - p.rowOffsetPx;
-        const [emb, sc] = await Promise.all([
+        // One landmask row: only the strips holding the rows read are decoded (a quarter
+        // of a 16-row-strip file), not the whole mask.
+        const [emb, sc, land] = await Promise.all([
           t.files.emb.readRowsInto(tr, tr + 1, t.emb),
           readScaleRows(t.files.scales, tr, tr + 1),
+          t.files.mask.readWindow(tr, tr + 1, 0, p.width),
         ]);
-        return { p, t, tr, emb: emb as Int8Array, sc };
+        return { p, t, tr, emb: emb as Int8Array, sc, land };
       }));
       const rects: PixelRect[] = usable.map((p) => colsRect(p.colOffsetPx, p.width, W));
       resetShardBuffer(row);
       addCoverage(row, rects);
-      reads.forEach(({ p, t, tr, emb, sc }, i) => {
+      reads.forEach(({ p, emb, sc, land }, i) => {
         out.tileRows++;
         out.bytesRead += emb.byteLength + sc.byteLength;
         const own = tileCellKey(tiles[p.index].lonI, tiles[p.index].latI);
@@ -142,10 +144,7 @@ export async function sampleZoneInput(
           rect: rects[i],
           embeddings: emb,
           scales: sc,
-          land: t.land.subarray(tr * p.width + rects[i].c0 - p.colOffsetPx).subarray(
-            0,
-            rects[i].c1 - rects[i].c0,
-          ),
+          land: land.subarray(rects[i].c0 - p.colOffsetPx, rects[i].c1 - p.colOffsetPx),
           rowLength: p.width,
           col0: rects[i].c0 - p.colOffsetPx,
           maxValidScale,

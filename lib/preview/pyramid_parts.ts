@@ -9,10 +9,13 @@
  *
  * A share is one file per shard and preview under `_build/previews/` (removed with `_build/`):
  * an 8-byte magic, a uint32 LE level count n, n uint32 LE payload lengths, then the payloads —
- * each level's RGBA block, zstd level 1.
+ * each level's RGBA block, raw ("TZPYRv2\n"). Shares of version 1 (zstd level 1 payloads,
+ * written by earlier builds) are still read, so such a build can be resumed. Raw, because a
+ * share is temporary and preview RGBA compresses poorly (to ~75 %) at a cost of ~5 ms per
+ * share in zstd, then again in decoding it.
  */
 import { BUILD_DIR } from "../store/layout.ts";
-import { decodeChunk, encodeChunk } from "../zarr/codecs.ts";
+import { decodeChunk } from "../zarr/codecs.ts";
 import { encodeDenseShard } from "../zarr/dense_shard.ts";
 import type { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, chunkKey } from "../zarr/metadata.ts";
@@ -20,9 +23,12 @@ import { TesseraError } from "../errors.ts";
 import { PREVIEW_ZSTD_LEVEL, reduce2x2 } from "./overviews.ts";
 import type { PreviewName } from "./overviews.ts";
 import type { LevelRef } from "./shard_jobs.ts";
+import type { PyramidKernel } from "./pyramid_kernel.ts";
 
-const MAGIC = new TextEncoder().encode("TZPYRv1\n");
-const CODEC = { compress: "zstd" as const, level: PREVIEW_ZSTD_LEVEL };
+const MAGIC = new TextEncoder().encode("TZPYRv2\n");
+/** Version 1: the same with zstd payloads. */
+const MAGIC_V1 = new TextEncoder().encode("TZPYRv1\n");
+const V1_CODEC = { compress: "zstd" as const, level: PREVIEW_ZSTD_LEVEL };
 
 /** Folder of the pyramid shares of preview `name`. */
 export function partsDir(name: PreviewName): string {
@@ -43,8 +49,9 @@ export function partKey(name: PreviewName, row: number, col: number): string {
 
 /**
  * The encoded pyramid share of one full-resolution RGBA shard (`size × size × 4`): its blocks
- * of levels 1..`levels` − 1, each the 2 × 2 alpha-aware mean of the one before. `scratch`
- * buffers are reused across calls.
+ * of levels 1..`levels` − 1, each the 2 × 2 alpha-aware mean of the one before. With `kernel`
+ * (a {@link PyramidKernel} of that size and level count, reused across shards) the reduction
+ * runs in WebAssembly; the bytes are the same.
  *
  * @example
  * ```ts
@@ -55,19 +62,25 @@ export function encodePyramidPart(
   level0: Uint8Array,
   size: number,
   levels: number,
-  scratch: Uint8Array[] = [],
+  kernel?: PyramidKernel,
 ): Uint8Array {
-  const payloads: Uint8Array[] = [];
-  let src = level0, side = size;
-  for (let k = 1; k < levels; k++) {
-    const next = Math.max(1, side >> 1);
-    const n = next * next * 4;
-    if (!scratch[k] || scratch[k].length < n) scratch[k] = new Uint8Array(n);
-    const dst = scratch[k].subarray(0, n);
-    reduce2x2(src, side, side, side, dst, next, next, next);
-    payloads.push(encodeChunk(dst, CODEC));
-    src = dst;
-    side = next;
+  let payloads: Uint8Array[] = [];
+  if (kernel && levels > 1) {
+    if (kernel.size !== size || kernel.levels !== levels) {
+      throw new RangeError(`a PyramidKernel of ${kernel.size} px × ${kernel.levels} levels`);
+    }
+    kernel.level0.set(level0);
+    payloads = kernel.reduce();
+  } else {
+    let src = level0, side = size;
+    for (let k = 1; k < levels; k++) {
+      const next = Math.max(1, side >> 1);
+      const dst = new Uint8Array(next * next * 4);
+      reduce2x2(src, side, side, side, dst, next, next, next);
+      payloads.push(dst);
+      src = dst;
+      side = next;
+    }
   }
   const head = 8 + 4 + 4 * payloads.length;
   const out = new Uint8Array(head + payloads.reduce((a, p) => a + p.length, 0));
@@ -89,26 +102,33 @@ async function readPartLevel(
   key: string,
   k: number,
   side: number,
-  heads: Map<string, number[]>,
+  heads: Map<string, { v1: boolean; lengths: number[] }>,
 ): Promise<Uint8Array> {
-  let lengths = heads.get(key);
-  if (!lengths) {
+  let known = heads.get(key);
+  if (!known) {
     const head = await store.get(key, { offset: 0, length: 12 + 4 * 16 });
-    const ok = head && head.length >= 12 && MAGIC.every((b, i) => head[i] === b);
-    if (!ok) throw corrupt(store, key);
+    const is = (magic: Uint8Array) =>
+      head && head.length >= 12 && magic.every((b, i) => head[i] === b);
+    const v1 = is(MAGIC_V1);
+    if (!head || (!v1 && !is(MAGIC))) throw corrupt(store, key);
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const n = view.getUint32(8, true);
     if (n > 16 || head.length < 12 + 4 * n) throw corrupt(store, key);
-    lengths = Array.from({ length: n }, (_, i) => view.getUint32(12 + 4 * i, true));
-    heads.set(key, lengths);
+    const lengths = Array.from({ length: n }, (_, i) => view.getUint32(12 + 4 * i, true));
+    heads.set(key, known = { v1: !!v1, lengths });
   }
+  const { v1, lengths } = known;
   if (k < 1 || k > lengths.length) throw corrupt(store, key);
   let offset = 12 + 4 * lengths.length;
   for (let i = 0; i < k - 1; i++) offset += lengths[i];
   const bytes = await store.get(key, { offset, length: lengths[k - 1] });
   if (!bytes || bytes.length !== lengths[k - 1]) throw corrupt(store, key);
+  if (!v1) {
+    if (bytes.length !== side * side * 4) throw corrupt(store, key);
+    return bytes;
+  }
   try {
-    return decodeChunk(bytes, CODEC, side * side * 4);
+    return decodeChunk(bytes, V1_CODEC, side * side * 4);
   } catch {
     throw corrupt(store, key);
   }
@@ -141,7 +161,7 @@ export async function finishPyramid(
   shardPx: number,
   signal?: AbortSignal,
 ): Promise<number> {
-  const heads = new Map<string, number[]>();
+  const heads = new Map<string, { v1: boolean; lengths: number[] }>();
   let bytes = 0;
   for (let k = 1; k < refs.length; k++) {
     const layout = arrayLayout(refs[k].meta);

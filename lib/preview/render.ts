@@ -2,10 +2,12 @@
  * Colouring one full-resolution shard (the previews' hot loop): walks the embeddings shard inner
  * chunk by inner chunk, straight from the shard's bytes, and writes RGBA for every valid pixel
  * into dense 1024 × 1024 × 4 buffers — the RGB preview, the PCA preview, or both from one read.
- * Invalid pixels (scale NaN after sanitising) stay (0, 0, 0, 0).
+ * Invalid pixels (scale NaN after sanitising) are (0, 0, 0, 0). For band counts of 16·k the
+ * WebAssembly kernel (colour_kernel.ts) draws both in one pass over each pixel; other band
+ * counts take the plain JS loops below. Either way the bytes are the formulas' (SPEC §6).
  */
 import type { PcaBasis } from "./pca.ts";
-import { kernelFits, PcaKernel } from "./pca_kernel.ts";
+import { ColourKernel, kernelFits } from "./colour_kernel.ts";
 import { channel, type RgbParams } from "./stretch.ts";
 import type { ShardGrid } from "./shard_read.ts";
 
@@ -15,7 +17,7 @@ export interface RenderParams {
   pca?: PcaBasis;
 }
 
-/** Dense RGBA outputs (shard-sized, zeroed by the caller), one per preview drawn. */
+/** Dense RGBA outputs (shard-sized), one per preview drawn. */
 export interface RenderOutputs {
   rgb?: Uint8Array;
   pca?: Uint8Array;
@@ -28,11 +30,83 @@ export interface EmbeddingChunks {
 }
 
 /**
- * Colours the valid pixels of one shard. `scales` is the dense shard of scales with every
- * invalid pixel already NaN; `emb` is undefined when the embeddings shard does not exist (every
- * vector is then zero). The RGB channel is `trunc(clip((v − lo)/(hi − lo), 0, 1)·255)` of
- * `v = float32(e·scale)`; the PCA channel applies the same stretch to
- * `(scale·(e·c) − mean·c − median)/iqr` per component c.
+ * Colours shard after shard with one set of parameters, reusing its buffers (and, for 16·k
+ * bands, its compiled kernel): the build's workers and the preview pass keep one per store.
+ *
+ * @example
+ * ```ts
+ * const r = new ShardRenderer({ rgb, pca }, 128, 1024, [32, 32]);
+ * const { rgb: rgba } = r.render(chunks, scales); // valid until the next render
+ * ```
+ */
+export class ShardRenderer {
+  readonly params: RenderParams;
+  readonly bands: number;
+  readonly shardPx: number;
+  readonly inner: readonly [number, number];
+  readonly #kernel?: ColourKernel;
+  readonly #outs: RenderOutputs = {};
+
+  /** A renderer of `shardPx`-square shards of `bands` bands in `inner` (h, w) inner chunks. */
+  constructor(
+    params: RenderParams,
+    bands: number,
+    shardPx: number,
+    inner: readonly [number, number],
+  ) {
+    this.params = params;
+    this.bands = bands;
+    this.shardPx = shardPx;
+    this.inner = inner;
+    if (kernelFits(bands)) {
+      this.#kernel = new ColourKernel(params, bands, shardPx, inner[0] * inner[1]);
+      this.#outs = { rgb: this.#kernel.rgb, pca: this.#kernel.pca };
+    } else {
+      const n = shardPx * shardPx * 4;
+      if (params.rgb) this.#outs.rgb = new Uint8Array(n);
+      if (params.pca) this.#outs.pca = new Uint8Array(n);
+    }
+  }
+
+  /**
+   * Colours one shard: `scales` is the dense shard of scales with every invalid pixel NaN;
+   * `emb` is undefined when the embeddings shard does not exist (every vector is zero), else
+   * laid out in this renderer's inner chunks. Returns the renderer's own RGBA buffers, valid
+   * until the next call.
+   */
+  render(emb: EmbeddingChunks | undefined, scales: Float32Array): RenderOutputs {
+    const S = this.shardPx, [ih, iw] = this.inner;
+    const cols = S / iw, nChunks = (S / ih) * cols;
+    if (emb && (emb.grid.inner[0] !== ih || emb.grid.inner[1] !== iw)) {
+      throw new RangeError(`inner chunks of ${emb.grid.inner} px, the renderer takes ${ih}×${iw}`);
+    }
+    const k = this.#kernel;
+    if (k) {
+      k.scales.set(scales);
+      for (let i = 0; i < nChunks; i++) {
+        const raw = emb?.raw(i);
+        const e = raw ? new Int8Array(raw.buffer, raw.byteOffset, raw.length) : null;
+        k.colour(e, Math.floor(i / cols) * ih, (i % cols) * iw, ih, iw);
+      }
+      return this.#outs;
+    }
+    for (const o of Object.values(this.#outs)) o.fill(0);
+    renderJs(emb, scales, S, this.bands, this.params, this.#outs);
+    return this.#outs;
+  }
+}
+
+/** Renderers of recent parameter sets, for {@link renderShard}'s callers (one per worker). */
+const renderers = new WeakMap<RenderParams, ShardRenderer>();
+
+/**
+ * Colours the valid pixels of one shard into `out` (shard-sized, zeroed by the caller).
+ * `scales` is the dense shard of scales with every invalid pixel already NaN; `emb` is
+ * undefined when the embeddings shard does not exist (every vector is then zero). The RGB
+ * channel is `trunc(clip((v − lo)/(hi − lo), 0, 1)·255)` of `v = float32(e·scale)`; the PCA
+ * channel applies the same stretch to `(scale·(e·c) − mean·c − median)/iqr` per component c.
+ * A renderer is kept per `params` object, so passing the same object shard after shard
+ * reuses it.
  *
  * @example
  * ```ts
@@ -41,6 +115,28 @@ export interface EmbeddingChunks {
  * ```
  */
 export function renderShard(
+  emb: EmbeddingChunks | undefined,
+  scales: Float32Array,
+  shardPx: number,
+  bands: number,
+  params: RenderParams,
+  out: RenderOutputs,
+): void {
+  if (!kernelFits(bands)) return renderJs(emb, scales, shardPx, bands, params, out);
+  let r = renderers.get(params);
+  // Without embeddings (all-zero vectors) any chunking does: keep the renderer's.
+  const dflt = r?.inner ?? [Math.min(32, shardPx), Math.min(32, shardPx)];
+  const inner = [emb?.grid.inner[0] ?? dflt[0], emb?.grid.inner[1] ?? dflt[1]] as const;
+  const fits = r && r.bands === bands && r.shardPx === shardPx && r.inner[0] === inner[0] &&
+    r.inner[1] === inner[1];
+  if (!fits) renderers.set(params, r = new ShardRenderer(params, bands, shardPx, inner));
+  const drawn = r!.render(emb, scales);
+  if (out.rgb && drawn.rgb) out.rgb.set(drawn.rgb);
+  if (out.pca && drawn.pca) out.pca.set(drawn.pca);
+}
+
+/** The plain JS colouring (any band count): writes only the valid pixels of `out`. */
+function renderJs(
   emb: EmbeddingChunks | undefined,
   scales: Float32Array,
   shardPx: number,
@@ -107,8 +203,6 @@ interface PcaWeights {
   iqr: number[];
   lo: number[];
   hi: number[];
-  /** The WebAssembly kernel, when the band count suits it (else plain JS). */
-  kernel?: PcaKernel;
   /** Scratch: the valid pixels of the current inner chunk. */
   valid: Int32Array;
 }
@@ -124,15 +218,13 @@ function pcaWeights(basis: PcaBasis, bands: number, chunkPixels: number): PcaWei
     iqr: basis.iqrs,
     lo: basis.stretch.min,
     hi: basis.stretch.max,
-    kernel: kernelFits(bands) ? new PcaKernel(basis.components, bands, chunkPixels) : undefined,
     valid: new Int32Array(chunkPixels),
   };
 }
 
 /**
- * The PCA hot loop: 3 × B multiply-adds per valid pixel, in the WebAssembly kernel, or in JS
- * for band counts it does not take (two pixels per pass over the loadings: ~30% faster in V8
- * than one).
+ * The PCA loop in JS, for band counts the kernel does not take: 3 × B multiply-adds per valid
+ * pixel in float64 (two pixels per pass over the loadings: ~30% faster in V8 than one).
  */
 function pcaChunk(
   { e, r0, c0, ih, iw }: Chunk,
@@ -158,11 +250,6 @@ function pcaChunk(
     out[q + 2] = channel((s * a2 - pw.shift[2]) / pw.iqr[2], pw.lo[2], pw.hi[2]);
     out[q + 3] = 255;
   };
-  if (pw.kernel) {
-    const d = pw.kernel.project(e, valid, n);
-    for (let i = 0; i < n; i++) put(valid[i], d[3 * i], d[3 * i + 1], d[3 * i + 2]);
-    return;
-  }
   let k = 0;
   for (; k + 1 < n; k += 2) {
     const o = valid[k] * B, o2 = valid[k + 1] * B;

@@ -10,7 +10,8 @@ import { FsStore } from "../zarr/fs_store.ts";
 import { arrayLayout, chunkKey } from "../zarr/metadata.ts";
 import type { PreviewName } from "./overviews.ts";
 import { encodePyramidPart, partKey } from "./pyramid_parts.ts";
-import { type RenderParams, renderShard } from "./render.ts";
+import { PyramidKernel } from "./pyramid_kernel.ts";
+import { type RenderParams, ShardRenderer } from "./render.ts";
 import type { LevelRef } from "./shard_jobs.ts";
 
 /** What a build worker needs to colour its shards, sent once with the worker's init. */
@@ -40,8 +41,8 @@ export interface AssembledShard {
 export class ShardPreviewer {
   readonly #init: ShardPreviewInit;
   readonly #store: FsStore;
-  readonly #outs = new Map<PreviewName, Uint8Array>();
-  readonly #scratch: Uint8Array[] = [];
+  #renderer?: ShardRenderer;
+  #pyramid?: PyramidKernel;
 
   constructor(init: ShardPreviewInit) {
     this.#init = init;
@@ -90,8 +91,10 @@ export class ShardPreviewer {
           chunkBytes,
         ),
     };
-    const out = { rgb: refs.rgb && this.#out("rgb"), pca: refs.pca_rgb && this.#out("pca_rgb") };
-    renderShard(emb, shard.scales, S, bands, params, out);
+    const r = this.#renderer?.inner[0] === c
+      ? this.#renderer
+      : (this.#renderer = new ShardRenderer(params, bands, S, [c, c]));
+    const out = r.render(emb, shard.scales);
     let bytes = 0;
     for (const n of names) {
       const data = n === "rgb" ? out.rgb! : out.pca!;
@@ -115,7 +118,8 @@ export class ShardPreviewer {
       bytes += encoded.length;
       const levels = Math.min(refs[n]!.length, this.#init.partLevels);
       if (levels > 1) {
-        const part = encodePyramidPart(data, S, levels, this.#scratch);
+        if (this.#pyramid?.levels !== levels) this.#pyramid = new PyramidKernel(S, levels);
+        const part = encodePyramidPart(data, S, levels, this.#pyramid);
         await this.#store.set(partKey(n, row, col), part);
         bytes += part.length;
       } else {
@@ -124,14 +128,5 @@ export class ShardPreviewer {
       }
     }
     return bytes;
-  }
-
-  /** A zeroed shard-sized RGBA buffer per preview, reused. */
-  #out(name: PreviewName): Uint8Array {
-    const n = this.#init.shardPx ** 2 * 4;
-    let b = this.#outs.get(name);
-    if (!b) this.#outs.set(name, b = new Uint8Array(n));
-    else b.fill(0);
-    return b;
   }
 }

@@ -351,7 +351,10 @@ function offsets(extent: readonly number[], stride: readonly number[]): number[]
 }
 
 /** A predicate "elements [start, start+count) all equal the fill", tuned to the fill kind. */
-export function fillTest(data: NumericArray, fill: number): (start: number, count: number) => boolean {
+export function fillTest(
+  data: NumericArray,
+  fill: number,
+): (start: number, count: number) => boolean {
   const isFloat = data instanceof Float32Array || data instanceof Float64Array;
   if (Number.isNaN(fill)) {
     if (!isFloat) throw new TesseraError("BadArgument", "a NaN fill needs a float array");
