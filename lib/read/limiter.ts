@@ -2,16 +2,13 @@
  * Bounded concurrency, passed in rather than global: a {@link Limiter} admits at most N tasks
  * at once, first come first served, and {@link withLimiter} puts every request of a storage
  * through one. Stores of a collection share a limiter, so reading many zones at once still
- * keeps N requests in flight. A waiting task whose signal aborts leaves the queue at once.
+ * keeps N requests in flight. A waiting task whose signal aborts leaves the queue at once; a
+ * running one keeps its slot until it has settled. The queue is p-queue's
+ * (docs/decisions/2026-12-01-packages.md).
  */
 import { TesseraError } from "../errors.ts";
+import { PQueue } from "../deps/p_queue.ts";
 import type { Storage } from "./storage.ts";
-
-interface Waiter {
-  start: () => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
 
 /**
  * Runs async tasks with at most `concurrency` of them in flight.
@@ -24,8 +21,18 @@ interface Waiter {
  */
 export class Limiter {
   readonly concurrency: number;
-  #active = 0;
-  readonly #queue: Waiter[] = [];
+  readonly #queue: PQueue;
+  /**
+   * For each caller's signal, the controllers of its tasks still waiting. p-queue races a
+   * running task against the task's signal and frees the slot the moment it aborts, while the
+   * task may still be writing (a transfer closing its file): so p-queue is given a signal of
+   * its own per task, which follows the caller's only until the task starts. One listener per
+   * caller's signal, not one per task: removing one of n listeners of a signal costs O(n).
+   */
+  readonly #waiting = new Map<
+    AbortSignal,
+    { waiters: Set<AbortController>; onAbort: () => void }
+  >();
 
   constructor(concurrency: number) {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -35,60 +42,60 @@ export class Limiter {
       );
     }
     this.concurrency = concurrency;
+    this.#queue = new PQueue({ concurrency });
   }
 
   /** Tasks running now. */
   get active(): number {
-    return this.#active;
+    return this.#queue.pending;
   }
 
   /** Tasks waiting for a slot. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.size;
   }
 
   /**
    * Runs `task` once a slot is free. Rejects with the signal's reason if `signal` aborts while
-   * waiting (the task then never starts).
+   * waiting (the task then never starts). Once started, the task keeps its slot until it
+   * settles, and its result is what `run` settles with.
    */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.#acquire(signal);
-    try {
-      return await task();
-    } finally {
-      this.#release();
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // A task that p-queue starts at once (within add) never waits, so it needs no signal
+    // there; the task itself still has the caller's.
+    if (!signal || (this.#queue.size === 0 && this.#queue.pending < this.concurrency)) {
+      return this.#queue.add(task);
     }
+    const waiter = this.#follow(signal);
+    return this.#queue.add(() => {
+      this.#unfollow(signal, waiter);
+      return task();
+    }, { signal: waiter.signal });
   }
 
-  #acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    if (this.#active < this.concurrency) {
-      this.#active++;
-      return Promise.resolve();
+  #follow(signal: AbortSignal): AbortController {
+    let entry = this.#waiting.get(signal);
+    if (!entry) {
+      const waiters = new Set<AbortController>();
+      const onAbort = () => {
+        this.#waiting.delete(signal);
+        for (const w of waiters) w.abort(signal.reason);
+      };
+      entry = { waiters, onAbort };
+      this.#waiting.set(signal, entry);
+      signal.addEventListener("abort", onAbort, { once: true });
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { start: resolve, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.#queue.indexOf(waiter);
-          if (i >= 0) this.#queue.splice(i, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.#queue.push(waiter);
-    });
+    const waiter = new AbortController();
+    entry.waiters.add(waiter);
+    return waiter;
   }
 
-  #release(): void {
-    const next = this.#queue.shift();
-    if (!next) {
-      this.#active--;
-      return;
-    }
-    // The slot passes straight to the next waiter: #active stays the same.
-    if (next.onAbort) next.signal!.removeEventListener("abort", next.onAbort);
-    next.start();
+  #unfollow(signal: AbortSignal, waiter: AbortController): void {
+    const entry = this.#waiting.get(signal);
+    if (!entry?.waiters.delete(waiter) || entry.waiters.size > 0) return;
+    this.#waiting.delete(signal);
+    signal.removeEventListener("abort", entry.onAbort);
   }
 }
 
