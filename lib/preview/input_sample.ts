@@ -217,6 +217,7 @@ function rowBuffer(width: number, bands: number): ShardBuffer {
     klass: new Uint8Array(width),
     coverage: new Uint8Array(width),
     cellKeys: new Int32Array(width).fill(NO_CELL),
+    chunkData: new Uint8Array(1),
     dirty: [],
   };
 }
