@@ -29,7 +29,12 @@ import {
 } from "../../lib/zarr/consolidated.ts";
 import { nodeDocuments } from "../../lib/zarr/fs_store.ts";
 import { openZoneMetadata } from "../../lib/store/open.ts";
-import { parsePcaAttributes, pcaAttributes, rgbAttributes } from "../../lib/store/previews.ts";
+import {
+  parsePcaAttributes,
+  parsePreviewSource,
+  pcaAttributes,
+  rgbAttributes,
+} from "../../lib/store/previews.ts";
 import { readStatsGroup, statsAttributes } from "../../lib/store/stats_codec.ts";
 import { FsStorage } from "../../lib/read/fs_storage.ts";
 import { groupMetadata, jsonText } from "../../lib/zarr/metadata.ts";
@@ -121,9 +126,12 @@ for (const name of SAMPLE_STORES) {
     // Preview attributes parse back to what encodes them again.
     const p = z.previews;
     assertEquals(p.rgb && p.pcaRgb, true, "the sample stores are previewed");
-    const rgb = rgbAttributes({ bands: p.rgbBands!, stretch: p.rgbStretch! });
+    const rgb = rgbAttributes(
+      { bands: p.rgbBands!, stretch: p.rgbStretch! },
+      parsePreviewSource(attrs, "rgb"),
+    );
     for (const [key, v] of Object.entries(rgb)) assertEquals(jsonText(v), jsonText(attrs[key]));
-    const pca = pcaAttributes(parsePcaAttributes(attrs)!);
+    const pca = pcaAttributes(parsePcaAttributes(attrs)!, parsePreviewSource(attrs, "pca_rgb"));
     for (const [key, v] of Object.entries(pca)) assertEquals(jsonText(v), jsonText(attrs[key]));
     assertEquals(
       jsonText({ layout: multiscalesLayout(p.multiscales!), ...p.multiscales }),

@@ -66,7 +66,7 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
      */
     const verify = async (store: string, cli = false): Promise<Verified> => {
       if (!cli) {
-        const r = await verifyStore(store, { base, workers: 2 });
+        const r = await verifyStore(store, { base, workers: 1 });
         return { code: r.ok ? 0 : 1, report: JSON.parse(reportJson(r)), text: formatReport(r) };
       }
       const json = await runCli("verify", [store, base, "--json"]);
