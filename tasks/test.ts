@@ -19,6 +19,9 @@ stores once (so the test files, run in parallel, share them), then
 --fail-fast (see "deno test --help" for all of them). Paths under tests/ replace the
 default tests/: "deno task test tests/grid/ tests/read/read_test.ts" runs just those.
 
+Builds in the suite skip flushing to the disk (TZ_FSYNC=0, as --no-fsync) unless TZ_FSYNC
+is set; the tests about flushing turn it on themselves.
+
 After deno test's own summary line ("ok | N passed | M failed" or "FAILED | N passed |
 M failed", which .ci/run reads) it prints the ten slowest test files and the suite's wall
 time. Exit code: deno test's (or that of tests/prepare.ts when preparing failed).
@@ -42,6 +45,16 @@ export function testSteps(args: readonly string[], junit?: string): string[][] {
   ];
 }
 
+/**
+ * The suite's environment: builds skip flushing to the disk (TZ_FSYNC=0, what `--no-fsync`
+ * sets) unless TZ_FSYNC is set already. Stores are byte-identical either way; the tests about
+ * flushing turn it on themselves (tests/builder/store_safety_test.ts). About 15 % of a
+ * build-heavy test file's wall time on this kind of machine.
+ */
+export function testEnv(): Record<string, string> {
+  return Deno.env.get("TZ_FSYNC") === undefined ? { TZ_FSYNC: "0" } : {};
+}
+
 /** Runs the steps, then prints the slowest files and the wall time; returns the exit code. */
 async function runSuite(args: readonly string[]): Promise<number> {
   const t0 = performance.now();
@@ -49,7 +62,7 @@ async function runSuite(args: readonly string[]): Promise<number> {
   const dir = ownJunit ? await Deno.makeTempDir({ prefix: "tessera-test-" }) : undefined;
   const junit = dir ? join(dir, "junit.xml") : undefined;
   try {
-    const code = await runSteps(testSteps(args, junit), { cwd: REPO });
+    const code = await runSteps(testSteps(args, junit), { cwd: REPO, env: testEnv() });
     const xml = junit ? await Deno.readTextFile(junit).catch(() => undefined) : undefined;
     if (xml) console.log(`\n${formatSlowest(fileTimes(xml))}`);
     const s = (performance.now() - t0) / 1000;

@@ -13,13 +13,14 @@
  */
 export async function runSteps(
   steps: readonly (readonly string[])[],
-  opts: { quiet?: boolean; cwd?: string } = {},
+  opts: { quiet?: boolean; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<number> {
   const io = opts.quiet ? "null" : "inherit";
   for (const args of steps) {
     const { code } = await new Deno.Command(Deno.execPath(), {
       args: [...args],
       cwd: opts.cwd,
+      env: opts.env,
       stdin: "inherit",
       stdout: io,
       stderr: io,

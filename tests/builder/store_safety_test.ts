@@ -188,6 +188,21 @@ Deno.test("--repair rewrites a deleted, a truncated and a corrupt shard: byte-id
   assertEquals(none.stderr.includes("nothing to repair"), true, none.stderr);
 });
 
+/**
+ * Runs `fn` with flushing on (`deno task test` runs the suite with TZ_FSYNC=0, as
+ * `--no-fsync`; these tests are the ones about flushing), restoring the setting after.
+ */
+async function withFsync<T>(fn: () => Promise<T>): Promise<T> {
+  const before = Deno.env.get("TZ_FSYNC");
+  Deno.env.set("TZ_FSYNC", "1");
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) Deno.env.delete("TZ_FSYNC");
+    else Deno.env.set("TZ_FSYNC", before);
+  }
+}
+
 Deno.test("shard writes are durable before their marker: flush, rename, flush the directory", async () => {
   const plan = withBands(
     planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0],
@@ -223,7 +238,7 @@ Deno.test("shard writes are durable before their marker: flush, rename, flush th
     return orig.sync.call(this);
   };
   try {
-    await new ShardWriter(shardWriterInit(plan, info, base, root)).write(job);
+    await withFsync(() => new ShardWriter(shardWriterInit(plan, info, base, root)).write(job));
   } finally {
     Object.assign(Deno, { open: orig.open, rename: orig.rename });
     Deno.FsFile.prototype.syncDataSync = orig.syncData;
@@ -263,7 +278,7 @@ Deno.test("--no-fsync (TZ_FSYNC=0) writes the same shard without flushing anythi
   const info = storeInfo(plan, { maxValidScale: 1 });
   const [flushed, plain] = [join(base, "flushed"), join(base, "plain")];
   const job = plan.shards[0];
-  await new ShardWriter(shardWriterInit(plan, info, base, flushed)).write(job);
+  await withFsync(() => new ShardWriter(shardWriterInit(plan, info, base, flushed)).write(job));
   let syncs = 0;
   const orig = { syncData: Deno.FsFile.prototype.syncDataSync, sync: Deno.FsFile.prototype.sync };
   Deno.FsFile.prototype.syncDataSync = function () {
@@ -274,11 +289,13 @@ Deno.test("--no-fsync (TZ_FSYNC=0) writes the same shard without flushing anythi
     syncs++;
     return orig.sync.call(this);
   };
+  const before = Deno.env.get("TZ_FSYNC");
   Deno.env.set("TZ_FSYNC", "0");
   try {
     await new ShardWriter(shardWriterInit(plan, info, base, plain)).write(job);
   } finally {
-    Deno.env.delete("TZ_FSYNC");
+    if (before === undefined) Deno.env.delete("TZ_FSYNC");
+    else Deno.env.set("TZ_FSYNC", before);
     Deno.FsFile.prototype.syncDataSync = orig.syncData;
     Deno.FsFile.prototype.sync = orig.sync;
   }

@@ -7,7 +7,7 @@ import { REPO, runCli } from "../helpers/cli.ts";
 import { printed } from "./helpers.ts";
 import { runSteps } from "../../lib/cli/steps.ts";
 import { checkSteps } from "../../tasks/check.ts";
-import { testSteps } from "../../tasks/test.ts";
+import { testEnv, testSteps } from "../../tasks/test.ts";
 
 Deno.test("deno.json runs the test and check tasks through their scripts", async () => {
   const tasks = JSON.parse(await Deno.readTextFile(`${REPO}/deno.json`)).tasks;
@@ -88,4 +88,17 @@ Deno.test("runSteps stops at the first failing step and returns its status", asy
     ], { quiet: true }),
     3,
   );
+});
+
+Deno.test("test: the suite skips flushing unless TZ_FSYNC is set", () => {
+  const before = Deno.env.get("TZ_FSYNC");
+  try {
+    Deno.env.delete("TZ_FSYNC");
+    assertDeepEquals(testEnv(), { TZ_FSYNC: "0" });
+    Deno.env.set("TZ_FSYNC", "1");
+    assertDeepEquals(testEnv(), {});
+  } finally {
+    if (before === undefined) Deno.env.delete("TZ_FSYNC");
+    else Deno.env.set("TZ_FSYNC", before);
+  }
 });
