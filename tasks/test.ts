@@ -20,7 +20,8 @@ stores once (so the test files, run in parallel, share them), then
 default tests/: "deno task test tests/grid/ tests/read/read_test.ts" runs just those.
 
 Builds in the suite skip flushing to the disk (TZ_FSYNC=0, as --no-fsync) unless TZ_FSYNC
-is set; the tests about flushing turn it on themselves.
+is set; the tests about flushing turn it on themselves. Sample datasets the test files ask
+for are generated once per run into a temporary cache ($TZ_FIXTURE_CACHE), removed after.
 
 After deno test's own summary line ("ok | N passed | M failed" or "FAILED | N passed |
 M failed", which .ci/run reads) it prints the ten slowest test files and the suite's wall
@@ -51,8 +52,12 @@ export function testSteps(args: readonly string[], junit?: string): string[][] {
  * flushing turn it on themselves (tests/builder/store_safety_test.ts). About 15 % of a
  * build-heavy test file's wall time on this kind of machine.
  */
-export function testEnv(): Record<string, string> {
-  return Deno.env.get("TZ_FSYNC") === undefined ? { TZ_FSYNC: "0" } : {};
+export function testEnv(fixtureCache?: string): Record<string, string> {
+  return {
+    ...(Deno.env.get("TZ_FSYNC") === undefined ? { TZ_FSYNC: "0" } : {}),
+    // Each sample dataset the tests ask for is generated once (tests/helpers/fixtures.ts).
+    ...(fixtureCache ? { TZ_FIXTURE_CACHE: fixtureCache } : {}),
+  };
 }
 
 /** Runs the steps, then prints the slowest files and the wall time; returns the exit code. */
@@ -61,8 +66,9 @@ async function runSuite(args: readonly string[]): Promise<number> {
   const ownJunit = !args.some((a) => a.startsWith("--junit-path"));
   const dir = ownJunit ? await Deno.makeTempDir({ prefix: "tessera-test-" }) : undefined;
   const junit = dir ? join(dir, "junit.xml") : undefined;
+  const fixtures = await Deno.makeTempDir({ prefix: "tessera-test-fixtures-" });
   try {
-    const code = await runSteps(testSteps(args, junit), { cwd: REPO, env: testEnv() });
+    const code = await runSteps(testSteps(args, junit), { cwd: REPO, env: testEnv(fixtures) });
     const xml = junit ? await Deno.readTextFile(junit).catch(() => undefined) : undefined;
     if (xml) console.log(`\n${formatSlowest(fileTimes(xml))}`);
     const s = (performance.now() - t0) / 1000;
@@ -70,6 +76,7 @@ async function runSuite(args: readonly string[]): Promise<number> {
     return code;
   } finally {
     if (dir) await Deno.remove(dir, { recursive: true });
+    await Deno.remove(fixtures, { recursive: true });
   }
 }
 

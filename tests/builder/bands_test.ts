@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
 import { majorityBandCount, zoneBandCount } from "../../lib/tiles/band_count.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { tileGrid } from "../../lib/grid/tile_grid.ts";
 import { tilePaths } from "../../lib/tiles/layout.ts";
 import { npyHeader, writeNpy } from "../../lib/tiles/npy_write.ts";
@@ -76,7 +76,7 @@ Deno.test("one 8-band tile among 4-band ones fails alone; --bands 8 chooses it i
   await withTmp("tz-bands-build-", async (base) => {
     // Zone 30 of the Greenwich group at --tiles 2: four tiles; the first in registry order
     // (-0.15, 51.45) is the one the old "first readable tile" rule took the count from.
-    await generateFixtures({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
+    await fixtureDataset({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
     const odd = tileRef(2024, -15, 5145);
     const { width: W, height: H } = tileGrid(odd.lon, odd.lat).geobox;
     const data = new Int8Array(H * W * 8).map((_, i) => (i % 7) + 1);

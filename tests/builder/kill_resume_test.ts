@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { REPO, runCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 
@@ -13,7 +13,7 @@ import { diffTrees } from "../helpers/store_files.ts";
 const ROUNDS = 8;
 const base = await Deno.makeTempDir({ prefix: "tz-kill-" });
 // Zone 31 of 3 × 3 tiles: 12 shards, about a second to build with one worker.
-await generateFixtures({ out: base, tiles: 3, bands: 8, groups: ["greenwich"] });
+await fixtureDataset({ out: base, tiles: 3, bands: 8, groups: ["greenwich"] });
 const reference = join(base, "reference");
 const refBuild = await runCli("build", [base, "--zones", "31", "--output-dir", reference]);
 if (refBuild.code !== 0) throw new Error(refBuild.stderr);

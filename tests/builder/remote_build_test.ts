@@ -15,7 +15,7 @@ import { withTmp } from "../helpers/env.ts";
 import { startFaultProxy } from "../helpers/fault_proxy.ts";
 import { nginxUnavailable, withNginx } from "../helpers/nginx.ts";
 import { diffTrees } from "../helpers/store_files.ts";
-import { generateFixtures } from "../../lib/sample_data/mod.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 
 const NO_NGINX = await nginxUnavailable();
 if (NO_NGINX) console.warn(`remote build tests skipped: ${NO_NGINX}`);
@@ -53,7 +53,7 @@ Deno.test({
   fn: async (t) => {
     await withTmp("tz-remote-", async (tmp) => {
       const data = join(tmp, "data");
-      await generateFixtures({ out: data, tiles: 2, bands: 8, groups: ["greenwich"] });
+      await fixtureDataset({ out: data, tiles: 2, bands: 8, groups: ["greenwich"] });
       const local = join(tmp, "local");
       const r0 = await build(data, local);
       assertEquals(r0.code, 0, r0.stderr);
@@ -237,7 +237,7 @@ Deno.test({
 Deno.test("--check-hashes on local input: a tile with a flipped byte fails by name", async () => {
   await withTmp("tz-hashes-", async (tmp) => {
     const data = join(tmp, "data");
-    await generateFixtures({ out: data, tiles: 1, bands: 8, groups: ["greenwich"] });
+    await fixtureDataset({ out: data, tiles: 1, bands: 8, groups: ["greenwich"] });
     const list = [...Deno.readDirSync(join(data, "global_0.1_degree_representation/2024"))];
     const name = list.map((e) => e.name).sort()[0];
     const npy = join(data, "global_0.1_degree_representation/2024", name, `${name}_scales.npy`);

@@ -15,7 +15,7 @@ import { withTmp } from "../helpers/env.ts";
 import { startFaultProxy } from "../helpers/fault_proxy.ts";
 import { nginxUnavailable, withNginx } from "../helpers/nginx.ts";
 import { diffTrees } from "../helpers/store_files.ts";
-import { generateFixtures } from "../../lib/sample_data/mod.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { mirrorPath } from "../../lib/remote/cache_paths.ts";
 
 const NO_NGINX = await nginxUnavailable();
@@ -52,7 +52,7 @@ Deno.test({
   fn: async (t) => {
     await withTmp("tz-transfer-", async (tmp) => {
       const data = join(tmp, "data");
-      await generateFixtures({ out: data, tiles: 2, bands: 8, groups: ["greenwich"] });
+      await fixtureDataset({ out: data, tiles: 2, bands: 8, groups: ["greenwich"] });
       const local = join(tmp, "local");
       const r0 = await build(data, local);
       assertEquals(r0.code, 0, r0.stderr);

@@ -1,13 +1,13 @@
 /** `--resume` on a store that is already complete must leave it byte for byte as it is. */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { runCli } from "../helpers/cli.ts";
 import { readTree } from "../helpers/store_files.ts";
 
 Deno.test("resuming a complete store changes nothing (attributes and statistics kept)", async () => {
   const base = await Deno.makeTempDir({ prefix: "tz-resume-done-" });
-  await generateFixtures({ out: base, tiles: 1, bands: 4, groups: ["arctic"] });
+  await fixtureDataset({ out: base, tiles: 1, bands: 4, groups: ["arctic"] });
   const first = await runCli("build", [base, "--workers", "1"]);
   assertEquals(first.code, 0, first.stderr);
   const store = join(base, "zarr", "utm35_2024.zarr");

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/plan/zone_plan.ts";
 import { withBands } from "../../lib/plan/build_plan.ts";
@@ -17,7 +17,7 @@ import { withTmp } from "../helpers/env.ts";
 
 Deno.test("a shard is identical whether built first or after others in the same buffer", () =>
   withTmp("tz-writer-", async (base) => {
-    await generateFixtures({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
+    await fixtureDataset({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
     const plan = withBands(
       planZones((await listTiles(base, { year: 2024, zones: [31] })).tiles)[0],
       4,

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/plan/zone_plan.ts";
 import { withBands } from "../../lib/plan/build_plan.ts";
@@ -17,7 +17,7 @@ import { runCli, spawnCli } from "../helpers/cli.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 
 const base = await Deno.makeTempDir({ prefix: "tz-safety-" });
-await generateFixtures({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
+await fixtureDataset({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
 const reference = join(base, "reference");
 {
   const r = await runCli("build", [base, "--output-dir", reference, "--rgb", "--pca"]);

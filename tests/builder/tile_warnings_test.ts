@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { tileGrid } from "../../lib/grid/tile_grid.ts";
 import { encodeLandmaskTiff } from "../../lib/tiles/geotiff_write.ts";
 import { openLandmask } from "../../lib/tiles/landmask.ts";
@@ -58,7 +58,7 @@ async function plant(base: string): Promise<void> {
 
 Deno.test("all-NaN scales and a 3-band landmask are used, with a warning naming the file", async () => {
   await withTmp("tz-warn-", async (base) => {
-    await generateFixtures({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
+    await fixtureDataset({ out: base, tiles: 2, bands: 4, groups: ["greenwich"] });
     await plant(base);
     const args = [base, "--zones", "30", "--workers", "1"];
 

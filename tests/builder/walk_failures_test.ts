@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { tilePaths } from "../../lib/tiles/layout.ts";
 import { tileRef } from "../../lib/tiles/tile_ref.ts";
 import { REPO } from "../helpers/cli.ts";
@@ -64,7 +64,7 @@ interface Failure {
 
 Deno.test("walked tiles with empty, directory, FIFO or /dev/zero files fail by name", async () => {
   await withTmp("tz-walkfail-", async (base) => {
-    await generateFixtures({
+    await fixtureDataset({
       out: base,
       tiles: 2,
       bands: 4,
@@ -124,7 +124,7 @@ Deno.test("walked tiles with empty, directory, FIFO or /dev/zero files fail by n
 Deno.test("a zone whose only tile is unreadable fails that tile; the other zones still build", async () => {
   await withTmp("tz-walkfail-", async (base) => {
     // --tiles 1: one tile in zone 30 (-0.05, 51.45) and one in zone 31 (0.05, 51.45).
-    await generateFixtures({
+    await fixtureDataset({
       out: base,
       tiles: 1,
       bands: 4,

@@ -3,7 +3,7 @@
  * bands — a second to make) and, when asked, its built stores, inside a caller's temp dir.
  */
 import { join } from "node:path";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { type CliResult, REPO, runCli } from "../helpers/cli.ts";
 
 /** A dataset under `dir/ds` and, with `stores`, its zone stores in `dir/ds/zarr`. */
@@ -12,7 +12,7 @@ export async function smallDataset(
   opts: { stores?: boolean } = {},
 ): Promise<{ base: string; zarr: string }> {
   const base = join(dir, "ds");
-  await generateFixtures({ out: base, tiles: 1, bands: 4, groups: ["greenwich"] });
+  await fixtureDataset({ out: base, tiles: 1, bands: 4, groups: ["greenwich"] });
   const zarr = join(base, "zarr");
   if (opts.stores) {
     const r = await runCli("build", [base, "--workers", "1", "--json"]);

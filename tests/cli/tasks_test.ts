@@ -97,6 +97,7 @@ Deno.test("test: the suite skips flushing unless TZ_FSYNC is set", () => {
     assertDeepEquals(testEnv(), { TZ_FSYNC: "0" });
     Deno.env.set("TZ_FSYNC", "1");
     assertDeepEquals(testEnv(), {});
+    assertDeepEquals(testEnv("/t/f"), { TZ_FIXTURE_CACHE: "/t/f" });
   } finally {
     if (before === undefined) Deno.env.delete("TZ_FSYNC");
     else Deno.env.set("TZ_FSYNC", before);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 import { diffTrees } from "../helpers/store_files.ts";
@@ -24,7 +24,7 @@ const STORES = ["utm30_2024.zarr", "utm31_2024.zarr"];
 Deno.test("cluster files: SLURM scripts, Kubernetes Jobs, status", async (t) => {
   await withTmp("tz-cluster-files-", async (dir) => {
     const base = join(dir, "ds");
-    await generateFixtures({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
+    await fixtureDataset({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
 
     await t.step("slurm: a job-array script and a finalise script", async () => {
       const out = join(dir, "slurm");

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { hostname } from "node:os";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { runCli, spawnCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 import { diffTrees } from "../helpers/store_files.ts";
@@ -47,7 +47,7 @@ Deno.test("sliced builds: concurrent slices + finalise = one-machine build", asy
   await withTmp("tz-slices-", async (dir) => {
     const base = join(dir, "ds");
     // Zones 30 and 31, 2 × 2 tiles each, 8 bands: 12 shards, 4 per slice.
-    await generateFixtures({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
+    await fixtureDataset({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
     const ref = join(dir, "ref");
     const r0 = await runCli("build", [base, "--output-dir", ref, "--workers", "1"]);
     assertEquals(r0.code, 0, printed(r0));

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 import { diffTrees } from "../helpers/store_files.ts";
@@ -45,7 +45,7 @@ Deno.test({
   fn: async (t) => {
     await withTmp("tz-slurm-", async (dir) => {
       const base = join(dir, "ds");
-      await generateFixtures({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
+      await fixtureDataset({ out: base, tiles: 2, bands: 8, groups: ["greenwich"] });
       const ref = join(dir, "ref");
       const r0 = await runCli("build", [base, "--output-dir", ref, "--workers", "1"]);
       assertEquals(r0.code, 0, printed(r0));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { SAMPLE_DIR } from "../../lib/data_location.ts";
 import { sampleStores } from "../helpers/sample.ts";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { readPcaBasis } from "../../lib/preview/parameter_files.ts";
 import { ensureDenoKernel, executeNotebook, notebookAsModule, requireJupyter } from "./jupyter.ts";
 
@@ -78,7 +78,7 @@ for (const name of ["band_distributions.ipynb", "pca_colourings.ipynb"]) {
     const dir = await Deno.makeTempDir({ prefix: "tz-notebook-input-" });
     try {
       const data = join(dir, "data");
-      await generateFixtures({ out: data, groups: ["greenwich"], tiles: 1, bands: 16 });
+      await fixtureDataset({ out: data, groups: ["greenwich"], tiles: 1, bands: 16 });
       const params = join(dir, "params");
       const r = await executeNotebook(join(NOTEBOOKS, name), join(dir, "out"), {
         TESSERA_DATA: data,

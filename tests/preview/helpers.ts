@@ -6,7 +6,8 @@
 import * as zarr from "zarrita";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FixtureOptions, generateFixtures } from "../../lib/sample_data/generate.ts";
+import { type FixtureOptions } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { fsReadable } from "../../lib/zarr/fs_store.ts";
 import { runCli } from "../helpers/cli.ts";
 
@@ -23,7 +24,7 @@ export async function builtDataset(
   const base = await Deno.makeTempDir({ prefix });
   // Hundreds of MB per run: removed when the test module ends.
   globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
-  await generateFixtures({ out: base, ...fixture });
+  await fixtureDataset({ out: base, ...fixture });
   const build = await runCli("build", [base, "--workers", "2", ...buildArgs]);
   return { base, zarr: join(base, "zarr"), build };
 }

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { listTiles } from "../../lib/tiles/tile_list.ts";
 import { planZones } from "../../lib/plan/zone_plan.ts";
 import { withBands } from "../../lib/plan/build_plan.ts";
@@ -30,7 +30,7 @@ function assertSame(actual: unknown, expected: unknown, msg?: string): void {
 
 async function dataset(dir: string): Promise<{ base: string; plan: ZonePlan }> {
   const base = join(dir, "data");
-  await generateFixtures({ out: base, groups: ["greenwich"], tiles: 2, bands: BANDS });
+  await fixtureDataset({ out: base, groups: ["greenwich"], tiles: 2, bands: BANDS });
   const { tiles } = await listTiles(base, { year: 2024, zones: [30] });
   return { base, plan: planZones(tiles)[0] };
 }

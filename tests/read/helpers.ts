@@ -5,7 +5,7 @@
  * and bytes, and hard-linked store copies that tests may damage.
  */
 import { dirname, join, relative } from "node:path";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { REPO, runCli } from "../helpers/cli.ts";
 import { serveFixture } from "./http_fixture.ts";
 
@@ -21,7 +21,7 @@ export async function buildSample(): Promise<{ base: string; zarr: string }> {
       Deno.removeSync(base, { recursive: true });
     } catch { /* already removed */ }
   });
-  await generateFixtures({ out: base, tiles: 2, bands: BANDS });
+  await fixtureDataset({ out: base, tiles: 2, bands: BANDS });
   const r = await runCli("build", [base, "--workers", "2", "--json"]);
   if (r.code !== 0) throw new Error(`build failed (${r.code}):\n${r.stderr}`);
   return { base, zarr: join(base, "zarr") };

@@ -1,6 +1,6 @@
 import { assertEquals } from "../assert.ts";
 import { countScales } from "../../lib/scan/check_tile.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withTmp } from "../helpers/env.ts";
 
@@ -13,7 +13,7 @@ Deno.test("countScales classifies NaN, inf, FLT_MAX, zero, negative and absurd s
 
 Deno.test("scan --deep reports the bad-scales tile and only it", async () => {
   await withTmp("tz-deep-", async (dir) => {
-    await generateFixtures({ out: dir, tiles: 1, bands: 2, groups: ["greenwich"], defects: true });
+    await fixtureDataset({ out: dir, tiles: 1, bands: 2, groups: ["greenwich"], defects: true });
     const r = await runCli("scan", [dir, "--deep", "--json", "--zones", "30"]);
     assertEquals(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout);

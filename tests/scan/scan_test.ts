@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { type FixtureManifest, generateFixtures } from "../../lib/sample_data/generate.ts";
+import { type FixtureManifest } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import type { DefectKind } from "../../lib/sample_data/defects.ts";
 import { tileName } from "../../lib/tiles/layout.ts";
 import { type ScanReport, scanTiles } from "../../lib/scan/scan.ts";
@@ -60,8 +61,8 @@ Deno.test("scan CLI on generated datasets", async (t) => {
   try {
     const clean = join(root, "clean");
     const broken = join(root, "broken");
-    await generateFixtures({ out: clean, tiles: 1, bands: 8, years: [2023, 2024] });
-    const brokenManifest: FixtureManifest = await generateFixtures({
+    await fixtureDataset({ out: clean, tiles: 1, bands: 8, years: [2023, 2024] });
+    const brokenManifest: FixtureManifest = await fixtureDataset({
       out: broken,
       tiles: 1,
       bands: 8,

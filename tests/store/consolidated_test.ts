@@ -12,13 +12,13 @@ import { assertDeepEquals, assertEquals } from "../assert.ts";
 import { pythonWith } from "../helpers/env.ts";
 import { runCli } from "../helpers/cli.ts";
 import { withServer } from "../serve/http.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { compareConsolidated, sortNodePaths } from "../../lib/zarr/consolidated.ts";
 import { nodeDocuments } from "../../lib/zarr/fs_store.ts";
 
 const base = await Deno.makeTempDir({ prefix: "tz-consolidated-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
-await generateFixtures({ out: base, tiles: 1, bands: 4, groups: ["greenwich"] });
+await fixtureDataset({ out: base, tiles: 1, bands: 4, groups: ["greenwich"] });
 const out = join(base, "zarr");
 const store = join(out, "utm30_2024.zarr");
 

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
 import { formatReport, reportJson, type VerifyReport } from "../../lib/verify/report.ts";
 import { verifyStore } from "../../lib/verify/verify_store.ts";
@@ -36,7 +36,7 @@ Deno.test("verify re-derives build-time statistics and attributes and finds stra
   await withTmp("tz-verify-tamper-", async (base) => {
     // Zone 30 of the smallest Greenwich group with the defect row: several shards, tiles
     // that fail, a tile with defect scale values, and both previews.
-    await generateFixtures({
+    await fixtureDataset({
       out: base,
       tiles: 1,
       bands: BANDS,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
 import { FsStore } from "../../lib/zarr/fs_store.ts";
 import { jsonBytes } from "../../lib/zarr/metadata.ts";
-import { generateFixtures } from "../../lib/sample_data/generate.ts";
+import { fixtureDataset } from "../helpers/fixtures.ts";
 import { geobox } from "../../lib/grid/geobox.ts";
 import { decodeChunk, encodeChunk } from "../../lib/zarr/codecs.ts";
 import {
@@ -26,7 +26,7 @@ import { runCli } from "../helpers/cli.ts";
 const BANDS = 8;
 const base = await Deno.makeTempDir({ prefix: "tz-verify-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(base, { recursive: true }));
-await generateFixtures({ out: base, tiles: 2, bands: BANDS, defects: true });
+await fixtureDataset({ out: base, tiles: 2, bands: BANDS, defects: true });
 const out = join(base, "zarr");
 const build = await runCli("build", [base, "--workers", "2", "--json"]);
 
