@@ -72,17 +72,22 @@ export interface SpoolStats {
   bytesHashed: number;
 }
 
+/** Counters at zero. */
+function emptySpoolStats(): SpoolStats {
+  return {
+    tiles: 0,
+    bytesFetched: 0,
+    requests: 0,
+    resumed: 0,
+    cacheHits: 0,
+    cacheRejected: 0,
+    hashMs: 0,
+    bytesHashed: 0,
+  };
+}
+
 /** Every spool of this process added up (a build of several zones runs one per zone). */
-export const transferTotals: SpoolStats = {
-  tiles: 0,
-  bytesFetched: 0,
-  requests: 0,
-  resumed: 0,
-  cacheHits: 0,
-  cacheRejected: 0,
-  hashMs: 0,
-  bytesHashed: 0,
-};
+export const transferTotals: SpoolStats = emptySpoolStats();
 
 /**
  * One line about what the spools of this process did, or undefined when none ran.
@@ -194,16 +199,7 @@ export class TileSpool {
   #demand = -1;
   readonly #running = new Set<Promise<void>>();
   readonly #hash0 = { ms: hashCounters.ms, bytes: hashCounters.bytes };
-  readonly stats: SpoolStats = {
-    tiles: 0,
-    bytesFetched: 0,
-    requests: 0,
-    resumed: 0,
-    cacheHits: 0,
-    cacheRejected: 0,
-    hashMs: 0,
-    bytesHashed: 0,
-  };
+  readonly stats: SpoolStats = emptySpoolStats();
 
   constructor(
     opts: TileSpoolOptions,
