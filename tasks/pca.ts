@@ -2,11 +2,10 @@
 import { parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/selection.ts";
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
-import { previewStores } from "../lib/preview/run_stores.ts";
+import { checkSaveTarget, dryRunStores, previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
-import { TesseraError } from "../lib/errors.ts";
 import { pcaBasisJson, readPcaBasis } from "../lib/preview/parameter_files.ts";
-import { choosePreviewParametersOf, sourceOf } from "../lib/preview/parameters.ts";
+import { sourceOf } from "../lib/preview/parameters.ts";
 
 const USAGE = `
 deno task pca [STORE...] [options]
@@ -56,33 +55,17 @@ await runTask("pca", async () => {
   const stores = await selectStores(args, { zones, year });
   const given = values["pca-basis"] ? await readPcaBasis(values["pca-basis"]) : undefined;
   const request = { pca: { given: given?.basis } };
-  if (values.save && stores.length !== 1) {
-    throw new TesseraError(
-      "BadArgument",
-      `--save FILE takes one store, ${stores.length} match: name one STORE or one --zones`,
-    );
-  }
+  checkSaveTarget(values.save, stores);
   if (values["dry-run"]) {
-    const chosen = [];
-    for (const path of stores) {
-      const p = await choosePreviewParametersOf(path, request);
-      chosen.push({ store: path, statistics: p.statistics, pca: p.pca });
-      if (!quiet) {
-        const ev = p.pca!.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
-        console.log(
-          `  ${path}: PCA explained variance [${ev.join(", ")}] (from ${p.statistics} ` +
-            "statistics; nothing written)",
-        );
-      }
-      if (values.save) {
-        await Deno.writeTextFile(
-          values.save,
-          pcaBasisJson(p.pca!, p.pca!.mean.length, sourceOf(path, p)),
-        );
-        if (!quiet) console.log(`  saved ${values.save}`);
-      }
-    }
-    if (quiet) console.log(JSON.stringify({ dryRun: true, chosen }, null, 2));
+    await dryRunStores(stores, request, {
+      quiet,
+      save: values.save,
+      describe: (p) =>
+        `PCA explained variance [${
+          p.pca!.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`).join(", ")
+        }]`,
+      saveText: (p, path) => pcaBasisJson(p.pca!, p.pca!.mean.length, sourceOf(path, p)),
+    });
     return 0;
   }
   const { results, failed } = await previewStores(stores, request, {

@@ -2,11 +2,11 @@
 import { parseIntList, parseTaskArgs, runTask } from "../lib/cli/args.ts";
 import { parseSelection, SELECTION_FLAGS, SELECTION_HELP } from "../lib/cli/selection.ts";
 import { checkOutputDir, selectStores } from "../lib/cli/paths.ts";
-import { previewStores } from "../lib/preview/run_stores.ts";
+import { checkSaveTarget, dryRunStores, previewStores } from "../lib/preview/run_stores.ts";
 import { defaultStoreDir } from "../lib/sample_stores.ts";
 import { TesseraError } from "../lib/errors.ts";
 import { readRgbStretch, rgbStretchJson } from "../lib/preview/parameter_files.ts";
-import { choosePreviewParametersOf, sourceOf } from "../lib/preview/parameters.ts";
+import { sourceOf } from "../lib/preview/parameters.ts";
 
 const USAGE = `
 deno task stats [STORE...] [options]
@@ -65,31 +65,16 @@ await runTask("stats", async () => {
   const args = positionals.length ? positionals : [await defaultStoreDir({ quiet })];
   const stores = await selectStores(args, { zones, year });
   const request = { rgb: { bands, given } };
-  if (values["dry-run"] || values.save) {
-    if (values.save && stores.length !== 1) {
-      throw new TesseraError(
-        "BadArgument",
-        `--save FILE takes one store, ${stores.length} match: name one STORE or one --zones`,
-      );
-    }
-  }
+  checkSaveTarget(values.save, stores);
   if (values["dry-run"]) {
-    const chosen = [];
-    for (const path of stores) {
-      const p = await choosePreviewParametersOf(path, request);
-      chosen.push({ store: path, statistics: p.statistics, rgb: p.rgb });
-      if (!quiet) {
-        console.log(
-          `  ${path}: RGB bands ${p.rgb!.bands.join(",")} stretch min=[${p.rgb!.stretch.min}] ` +
-            `max=[${p.rgb!.stretch.max}] (from ${p.statistics} statistics; nothing written)`,
-        );
-      }
-      if (values.save) {
-        await Deno.writeTextFile(values.save, rgbStretchJson(p.rgb!, sourceOf(path, p)));
-        if (!quiet) console.log(`  saved ${values.save}`);
-      }
-    }
-    if (quiet) console.log(JSON.stringify({ dryRun: true, chosen }, null, 2));
+    await dryRunStores(stores, request, {
+      quiet,
+      save: values.save,
+      describe: (p) =>
+        `RGB bands ${p.rgb!.bands.join(",")} stretch min=[${p.rgb!.stretch.min}] ` +
+        `max=[${p.rgb!.stretch.max}]`,
+      saveText: (p, path) => rgbStretchJson(p.rgb!, sourceOf(path, p)),
+    });
     return 0;
   }
   const { results, failed } = await previewStores(stores, request, {

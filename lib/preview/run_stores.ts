@@ -6,6 +6,8 @@
 import { progress } from "../cli/progress.ts";
 import { type PreviewRequest, type PreviewResult, writePreviews } from "./preview_pass.ts";
 import { describePreviews, previewPngs } from "./report.ts";
+import { choosePreviewParametersOf, type PreviewParameters } from "./parameters.ts";
+import { TesseraError } from "../errors.ts";
 
 /** What {@link previewStores} did. */
 export interface PreviewStoresResult {
@@ -41,4 +43,54 @@ export async function previewStores(
     }
   }
   return out;
+}
+
+/** What {@link dryRunStores} needs from its task: how to describe and how to save the choice. */
+export interface DryRunOptions {
+  quiet: boolean;
+  /** `--save FILE`: written with the (single) store's parameters. */
+  save?: string;
+  /** The line printed per store (without the store's path). */
+  describe: (p: PreviewParameters) => string;
+  /** The parameter file's text for `p`, chosen from the store at `path`. */
+  saveText: (p: PreviewParameters, path: string) => string;
+}
+
+/**
+ * `stats`/`pca --dry-run [--save FILE]`: chooses each store's parameters as the pass would and
+ * prints them (JSON with `quiet`), writing nothing into the stores.
+ *
+ * @example
+ * await dryRunStores(stores, { pca: true }, { quiet, describe, saveText });
+ */
+export async function dryRunStores(
+  stores: readonly string[],
+  request: PreviewRequest,
+  opts: DryRunOptions,
+): Promise<void> {
+  const chosen = [];
+  for (const path of stores) {
+    const p = await choosePreviewParametersOf(path, request);
+    chosen.push({ store: path, statistics: p.statistics, rgb: p.rgb, pca: p.pca });
+    if (!opts.quiet) {
+      console.log(
+        `  ${path}: ${opts.describe(p)} (from ${p.statistics} statistics; nothing written)`,
+      );
+    }
+    if (opts.save) {
+      await Deno.writeTextFile(opts.save, opts.saveText(p, path));
+      if (!opts.quiet) console.log(`  saved ${opts.save}`);
+    }
+  }
+  if (opts.quiet) console.log(JSON.stringify({ dryRun: true, chosen }, null, 2));
+}
+
+/** `--save FILE` takes one store: BadArgument naming how many `stores` matched otherwise. */
+export function checkSaveTarget(save: string | undefined, stores: readonly string[]): void {
+  if (save && stores.length !== 1) {
+    throw new TesseraError(
+      "BadArgument",
+      `--save FILE takes one store, ${stores.length} match: name one STORE or one --zones`,
+    );
+  }
 }
