@@ -6,7 +6,7 @@
 import * as zarr from "zarrita";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FixtureOptions } from "../../lib/sample_data/generate.ts";
+import type { FixtureOptions } from "../../lib/sample_data/generate.ts";
 import { fixtureDataset } from "../helpers/fixtures.ts";
 import { fsReadable } from "../../lib/zarr/fs_store.ts";
 import { runCli } from "../helpers/cli.ts";

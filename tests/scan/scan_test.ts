@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals, assertRejectsKind } from "../assert.ts";
-import { type FixtureManifest } from "../../lib/sample_data/generate.ts";
+import type { FixtureManifest } from "../../lib/sample_data/generate.ts";
 import { fixtureDataset } from "../helpers/fixtures.ts";
 import type { DefectKind } from "../../lib/sample_data/defects.ts";
 import { tileName } from "../../lib/tiles/layout.ts";
