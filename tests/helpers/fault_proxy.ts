@@ -4,7 +4,8 @@
  * fault is exactly what a client meets on the wire: a 503 with `Retry-After`, a connection
  * closed before any response (reset), a body cut short of its Content-Length (truncated), a
  * response that stalls past the client's timeout, the right length with one byte flipped, or
- * a correct answer 40 ms late ("slow", to give a kill test time to strike mid-build). Each hit
+ * a correct answer late ("slow", 40 ms unless told: to give a kill test time to strike mid-build,
+ * or to keep a viewer's requests in flight while its view moves). Each hit
  * records where a cut body stopped (`cutAt`), so a test can check that the retry's Range
  * starts exactly there.
  */
@@ -60,7 +61,12 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  * @example
  * const proxy = startFaultProxy(nginx.url, (p, n) => p.endsWith(".npy") && n === 1 ? "503" : undefined);
  */
-export function startFaultProxy(upstream: string, plan: FaultPlan, stallMs = 4000): FaultProxy {
+export function startFaultProxy(
+  upstream: string,
+  plan: FaultPlan,
+  stallMs = 4000,
+  slowMs = 40,
+): FaultProxy {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const counts = new Map<string, number>();
@@ -92,7 +98,12 @@ export function startFaultProxy(upstream: string, plan: FaultPlan, stallMs = 400
         );
         return;
       }
-      if (fault === "slow") await new Promise((r) => setTimeout(r, 40));
+      if (fault === "slow") {
+        await new Promise((r) => {
+          const id = setTimeout(r, slowMs);
+          timers.add(id);
+        });
+      }
       const res = await fetch(new URL(path.slice(1), upstream), {
         headers: range ? { Range: range } : {},
       });
