@@ -551,13 +551,11 @@ Deno.test({
     assertEquals(ranges.includes(`embeddings bytes=-${16 * nEmb + 4}`), true, ranges.join("; "));
     assertEquals(ranges.includes(`scales bytes=-${16 * nSc + 4}`), true, ranges.join("; "));
     assertEquals(counter.ranges.every((r) => r.range !== null && r.status === 206), true);
+    // Warm: served from the caches, no request at all (counted, not timed).
     counter.reset();
-    const t0 = performance.now();
     const again = await readPoint(store, p37.lon, p37.lat);
-    const warmMs = performance.now() - t0;
     assertEquals(counter.requests, 0);
     assertDeepEquals(again.vector, p.vector);
-    assertEquals(warmMs < 20, true, `warm read took ${warmMs} ms`);
 
     const fresh = await openZoneStore(zarrUrl + storeName(37, YEAR), { fetch: counter.fetch });
     counter.reset();
