@@ -103,19 +103,27 @@ async function openMemoryNpy(url: string, bytes: Uint8Array, expect: NpyExpect):
     url,
   );
   checkHeader(header, expect, bytes.length, url);
+  // Synchronous reads too, so that a column window is copied row by row out of the shared
+  // buffer (as pread does on a local file) rather than its whole span first.
+  const readAtSync = (pos: number, dst: Uint8Array): void => {
+    if (pos + dst.length > bytes.length) {
+      throw new TesseraError(
+        "TruncatedNpy",
+        `bytes ${pos}..${pos + dst.length} are past the end`,
+        url,
+      );
+    }
+    dst.set(bytes.subarray(pos, pos + dst.length));
+  };
   return new NpyRowFile(url, header, bytes.length, {
+    readAtSync,
     readAt(pos: number, dst: Uint8Array): Promise<void> {
-      if (pos + dst.length > bytes.length) {
-        return Promise.reject(
-          new TesseraError(
-            "TruncatedNpy",
-            `bytes ${pos}..${pos + dst.length} are past the end`,
-            url,
-          ),
-        );
+      try {
+        readAtSync(pos, dst);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
       }
-      dst.set(bytes.subarray(pos, pos + dst.length));
-      return Promise.resolve();
     },
     close() {},
   });
