@@ -54,8 +54,12 @@ export interface SpoolRef {
  */
 export const SPOOL_BUFFERS = "spoolBuffers";
 
-/** A job's buffers by URL. */
-export type SpoolBuffers = Record<string, SharedArrayBuffer>;
+/**
+ * A job's in-memory files by URL: each a view of exactly the file's bytes over a shared
+ * buffer (posted with the job, the buffer is shared, not copied; it may be longer than the
+ * file, as the spool reuses buffers from tile to tile).
+ */
+export type SpoolBuffers = Record<string, Uint8Array>;
 
 let adopted: SpoolBuffers = {};
 
@@ -68,7 +72,7 @@ export function adoptSpoolBuffers(job: object): void {
 }
 
 /** The adopted in-memory copy of `url`, if the current job brought one. */
-export function spoolBuffer(url: string): SharedArrayBuffer | undefined {
+export function spoolBuffer(url: string): Uint8Array | undefined {
   return adopted[url];
 }
 

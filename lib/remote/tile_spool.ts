@@ -70,6 +70,8 @@ export interface SpoolStats {
   /** Milliseconds spent in SHA-256 (main thread). */
   hashMs: number;
   bytesHashed: number;
+  /** Files received into a shared buffer an earlier tile had used (no fresh memory). */
+  buffersReused: number;
 }
 
 /** Counters at zero. */
@@ -83,6 +85,7 @@ function emptySpoolStats(): SpoolStats {
     cacheRejected: 0,
     hashMs: 0,
     bytesHashed: 0,
+    buffersReused: 0,
   };
 }
 
@@ -111,6 +114,8 @@ const DEFAULT_AHEAD_MB = 2048;
  * (env TZ_SPOOL_MEMORY_MB): workers read them with no write and no read through the disk.
  */
 const DEFAULT_MEMORY_MB = 4096;
+/** Shared buffers are made in whole steps of this size, to be reused by files of nearby sizes. */
+const BUFFER_STEP = 4 << 20;
 
 interface TileState {
   readonly index: number;
@@ -124,8 +129,8 @@ interface TileState {
   released: boolean;
   /** Files in the private spool, deleted on release. */
   readonly temp: string[];
-  /** In-memory copies by URL, dropped on release. */
-  readonly buffers: Map<string, SharedArrayBuffer>;
+  /** In-memory copies by URL, their buffers returned to the pool on release. */
+  readonly buffers: Map<string, Uint8Array>;
   readonly ready: Promise<void>;
   markReady: () => void;
 }
@@ -187,7 +192,10 @@ export class TileSpool {
   readonly #retries: number;
   readonly #aheadBytes: number;
   readonly #memoryBytes: number;
+  /** Bytes of shared buffers held: in use by tiles, or free in {@link #pool}. */
   #memoryUsed = 0;
+  /** Buffers of released tiles, for the next tiles' files (fresh memory faults page by page). */
+  readonly #pool: SharedArrayBuffer[] = [];
   readonly #maxInFlight: number;
   readonly #abort = new AbortController();
   readonly #byIndex = new Map<number, TileState>();
@@ -290,7 +298,9 @@ export class TileSpool {
 
   #release(t: TileState): void {
     t.released = true;
-    for (const b of t.buffers.values()) this.#memoryUsed -= b.byteLength;
+    // The jobs that read these views are finished (done() comes after a worker's result):
+    // no worker reads them again, so the memory can take another tile's file.
+    for (const v of t.buffers.values()) this.#pool.push(v.buffer as SharedArrayBuffer);
     t.buffers.clear();
     for (const f of t.temp.splice(0)) Deno.remove(f).catch(() => {});
   }
@@ -405,10 +415,8 @@ export class TileSpool {
     // Without a cache the .npy files go to shared memory while the budget lasts.
     const inMemory = !cached && role !== "landmask";
     const sink = async (length: number | undefined): Promise<ByteSink> => {
-      if (inMemory && length !== undefined && this.#memoryUsed + length <= this.#memoryBytes) {
-        this.#memoryUsed += length;
-        return memory = new MemorySink(length);
-      }
+      const buffer = inMemory && length !== undefined ? this.#takeBuffer(length) : undefined;
+      if (buffer) return memory = new MemorySink(length!, buffer);
       file = await Deno.open(part, { write: true, createNew: true });
       return fileSink(file);
     };
@@ -435,10 +443,10 @@ export class TileSpool {
       }
       const bad = want ? mismatch(url, role, fetched.sha256, want) : undefined;
       if (memory) {
-        if (memory.length !== memory.buffer.byteLength) {
+        if (memory.length !== memory.view.length) {
           throw new TesseraError("RemoteFetch", "the body was shorter than announced", url);
         }
-        t.buffers.set(url, memory.buffer);
+        t.buffers.set(url, memory.view);
         return { file: { local: url, source: url }, hashError: bad };
       }
       if (bad || !cached) {
@@ -453,11 +461,37 @@ export class TileSpool {
       await Deno.rename(part, cached);
       return { file: { local: cached, source: url } };
     } catch (e) {
-      if (memory) this.#memoryUsed -= memory.buffer.byteLength;
+      if (memory) this.#pool.push(memory.buffer);
       await Deno.remove(part).catch(() => {});
       if (signal.aborted) throw e;
       return { file: { local: final, source: url, error: errorRecord(e, url) } };
     }
+  }
+
+  /**
+   * A shared buffer for a file of `length` bytes: the smallest pooled one that fits without
+   * wasting more than a quarter, else a new one (sized up to whole {@link BUFFER_STEP}s, so
+   * files of nearby sizes share buffers) while the memory budget allows — pooled buffers
+   * that do not fit are let go to make room. Undefined: the file goes to the disk spool.
+   */
+  #takeBuffer(length: number): SharedArrayBuffer | undefined {
+    let best = -1;
+    this.#pool.forEach((b, k) => {
+      const fits = b.byteLength >= length && b.byteLength <= length * 1.25 + BUFFER_STEP;
+      if (fits && (best < 0 || b.byteLength < this.#pool[best].byteLength)) best = k;
+    });
+    if (best >= 0) {
+      this.stats.buffersReused++;
+      return this.#pool.splice(best, 1)[0];
+    }
+    const size = Math.ceil(length / BUFFER_STEP) * BUFFER_STEP;
+    this.#pool.sort((a, b) => a.byteLength - b.byteLength);
+    while (this.#memoryUsed + size > this.#memoryBytes && this.#pool.length) {
+      this.#memoryUsed -= this.#pool.pop()!.byteLength;
+    }
+    if (this.#memoryUsed + size > this.#memoryBytes) return undefined;
+    this.#memoryUsed += size;
+    return new SharedArrayBuffer(size);
   }
 
   #syncStats(): void {

@@ -73,7 +73,7 @@ export async function readRemoteNpyHeader(url: string): Promise<NpyHeader> {
  */
 export async function openRemoteNpy(url: string, expect: NpyExpect = {}): Promise<NpyFile> {
   const shared = spoolBuffer(url);
-  if (shared) return await openMemoryNpy(url, new Uint8Array(shared), expect);
+  if (shared) return await openMemoryNpy(url, shared, expect);
   const header = await readRemoteNpyHeader(url);
   const need = header.dataOffset + elementCount(header.shape) * header.itemSize;
   // Past-the-end probe: 416 (empty) means the file is shorter than its header says.

@@ -166,3 +166,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "remote transfer: shared buffers reused from tile to tile give identical stores",
+  ignore: NO_NGINX !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withTmp("tz-transfer-", async (tmp) => {
+      // 3 × 3 tiles: with no look-ahead and one worker, each shard's tiles are fetched when
+      // it is asked for, after tiles only earlier shards read were released, so later files
+      // land in buffers that earlier tiles' bytes filled. Stale bytes would change the store.
+      const data = join(tmp, "data");
+      await fixtureDataset({ out: data, tiles: 3, bands: 8, groups: ["greenwich"] });
+      const one = (base: string, out: string) =>
+        runCli("build", [
+          base,
+          ...["--zones", "30", "--year", "2024", "--workers", "1", "--output-dir", out, "--json"],
+        ], { TZ_SPOOL_AHEAD_MB: "0" });
+      const local = join(tmp, "local");
+      const r0 = await one(data, local);
+      assertEquals(r0.code, 0, r0.stderr);
+      const skipped = await withNginx(data, async (nginx) => {
+        const out = join(tmp, "reused");
+        const r = await one(nginx.url, out);
+        assertEquals(r.code, 0, r.stderr);
+        const { buffersReused, tiles } = JSON.parse(r.stdout).transfer;
+        assertEquals(tiles, 9);
+        assert(buffersReused > 0, `no buffer reused: ${r.stdout}`);
+        assertDeepEquals(await diffTrees(local, out), []);
+      });
+      if (skipped) console.warn(`remote transfer tests skipped: ${skipped}`);
+    });
+  },
+});

@@ -93,7 +93,7 @@ Deno.test("fetchFileTo: a dribbled body arrives whole into a file and into share
     );
     assertEquals(mem.sha256, SHA);
     assertEquals(sink!.length, SIZE);
-    assertEquals(firstDifference(new Uint8Array(sink!.buffer)), -1);
+    assertEquals(firstDifference(sink!.view), -1);
   } finally {
     await srv.stop();
     await Deno.remove(dir, { recursive: true });
