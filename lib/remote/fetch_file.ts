@@ -26,6 +26,11 @@ export interface FetchFileOptions {
   readonly onBytes?: (n: number) => void;
   /** Called before each request (counters). */
   readonly onRequest?: (range: string | undefined) => void;
+  /**
+   * The file's first `bytes` are already in the sink (a partial download taken over), and
+   * `hash` has seen them: the first request asks for the rest with `Range: bytes=N-`.
+   */
+  readonly from?: { readonly bytes: number; readonly hash: Hash };
 }
 
 /** What a fetch did. */
@@ -188,8 +193,8 @@ export async function fetchFileTo(
   opts: FetchFileOptions,
 ): Promise<FetchedFile> {
   const state: FetchState = {
-    pos: 0,
-    hash: createHash("sha256"),
+    pos: opts.from?.bytes ?? 0,
+    hash: opts.from?.hash ?? createHash("sha256"),
     total: undefined,
     sink: typeof dst === "function" ? undefined : dst,
     makeSink: typeof dst === "function" ? dst : undefined,
@@ -273,9 +278,19 @@ async function attempt(url: string, state: FetchState, opts: FetchFileOptions): 
         url,
       );
     }
-    if (res.status === 416 && state.total === state.pos) {
+    if (res.status === 416 && state.pos > 0) {
       await res.body?.cancel();
-      return true; // asked for the bytes after the last one: there are none
+      // "bytes */LENGTH": the file's length, when the server says it.
+      const m = /^bytes \*\/(\d+)$/.exec(res.headers.get("Content-Range") ?? "");
+      const total = m ? Number(m[1]) : state.total;
+      if (total === state.pos) {
+        state.sink ??= await state.makeSink!(total);
+        return true; // asked for the bytes after the last one: there are none
+      }
+      // More bytes held than the file has (it changed on the server): start again.
+      const held = state.pos;
+      await restart(state);
+      throw new Retryable(`the server's file is shorter than the ${held} bytes held`);
     }
     if (!res.ok) {
       await res.body?.cancel();
@@ -393,7 +408,20 @@ export async function hashLocalFile(
   onBytes?: (n: number) => void,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash("sha256");
+  const { hash, bytes } = await hashedFile(path, onBytes, signal);
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/**
+ * The SHA-256 state after every byte of `path`, and their count: a partial download's digest
+ * so far, to be continued by {@link FetchFileOptions.from}.
+ */
+export async function hashedFile(
+  path: string,
+  onBytes?: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<{ hash: Hash; bytes: number }> {
+  const hash = createHash("sha256");
   using f = await Deno.open(path, { read: true });
   const buf = new Uint8Array(4 << 20);
   let bytes = 0;
@@ -401,9 +429,9 @@ export async function hashLocalFile(
     signal?.throwIfAborted();
     const n = await f.read(buf);
     if (n === null || n === 0) break;
-    hashUpdate(h, buf.subarray(0, n));
+    hashUpdate(hash, buf.subarray(0, n));
     bytes += n;
     onBytes?.(n);
   }
-  return { sha256: h.digest("hex"), bytes };
+  return { hash, bytes };
 }

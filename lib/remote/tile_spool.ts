@@ -23,7 +23,7 @@ import { findRegistry } from "../tiles/registry.ts";
 import { isUrl, REMOTE_ENV, remoteCounters, remoteSettings } from "../tiles/remote.ts";
 import { digestKey, tileDigests, type TileHashes } from "../tiles/tile_hashes.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
-import { mirrorPath, partPath, readSidecar, writeSidecar } from "./cache_paths.ts";
+import { adoptPartial, mirrorPath, partPath, readSidecar, writeSidecar } from "./cache_paths.ts";
 import {
   type ByteSink,
   fetchFileTo,
@@ -31,6 +31,7 @@ import {
   hashCounters,
   hashLocalFile,
   MemorySink,
+  type SinkSource,
 } from "./fetch_file.ts";
 import {
   type ErrorRecord,
@@ -72,6 +73,8 @@ export interface SpoolStats {
   bytesHashed: number;
   /** Files received into a shared buffer an earlier tile had used (no fresh memory). */
   buffersReused: number;
+  /** Partial downloads of killed builds found in the cache and continued, not restarted. */
+  partialsTaken: number;
 }
 
 /** Counters at zero. */
@@ -86,6 +89,7 @@ function emptySpoolStats(): SpoolStats {
     hashMs: 0,
     bytesHashed: 0,
     buffersReused: 0,
+    partialsTaken: 0,
   };
 }
 
@@ -414,16 +418,26 @@ export class TileSpool {
     let memory: MemorySink | undefined;
     // Without a cache the .npy files go to shared memory while the budget lasts.
     const inMemory = !cached && role !== "landmask";
-    const sink = async (length: number | undefined): Promise<ByteSink> => {
+    let sink: SinkSource = async (length: number | undefined): Promise<ByteSink> => {
       const buffer = inMemory && length !== undefined ? this.#takeBuffer(length) : undefined;
       if (buffer) return memory = new MemorySink(length!, buffer);
       file = await Deno.open(part, { write: true, createNew: true });
       return fileSink(file);
     };
+    // A killed build's partial download of this file, continued where it stopped — only
+    // where a digest will vouch for the joined bytes.
+    const from = cached && want ? await adoptPartial(cached, part, signal) : undefined;
+    if (from) {
+      this.stats.partialsTaken++;
+      file = await Deno.open(part, { write: true });
+      await file.seek(0, Deno.SeekMode.End);
+      sink = fileSink(file);
+    }
     try {
       let fetched;
       try {
         fetched = await fetchFileTo(url, sink, {
+          from,
           limiter: this.#limiter,
           timeoutMs: this.#timeoutMs,
           retries: this.#retries,
@@ -442,6 +456,11 @@ export class TileSpool {
         file?.close();
       }
       const bad = want ? mismatch(url, role, fetched.sha256, want) : undefined;
+      if (bad && from) {
+        // The partial came from another version of the file: fetch it whole, once more.
+        await Deno.remove(part).catch(() => {});
+        return await this.#fetchFile(t, url, role, want);
+      }
       if (memory) {
         if (memory.length !== memory.view.length) {
           throw new TesseraError("RemoteFetch", "the body was shorter than announced", url);

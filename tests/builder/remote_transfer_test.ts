@@ -7,7 +7,7 @@
  * memory off) gives the same stores, leaves nothing in $TMPDIR and reports MiB/s — every store
  * identical to the local build's.
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ok as assert } from "node:assert";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -21,6 +21,7 @@ import { mirrorPath } from "../../lib/remote/cache_paths.ts";
 const NO_NGINX = await nginxUnavailable();
 if (NO_NGINX) console.warn(`remote transfer tests skipped: ${NO_NGINX}`);
 
+const REPO = new URL("../../", import.meta.url).pathname;
 const TILE = "grid_-0.05_51.45";
 const TILE_NPY = `global_0.1_degree_representation/2024/${TILE}/${TILE}.npy`;
 const isTileFile = (p: string) => /\.(npy|tiff)$/.test(p);
@@ -133,6 +134,76 @@ Deno.test({
                 (await Deno.readFile(copy))[bytes.length - 5] !== bytes[bytes.length - 5],
               true,
             );
+          } finally {
+            await proxy.stop();
+          }
+        });
+
+        await t.step("a killed build's partial download is continued, not restarted", async () => {
+          // The tile's first GET sends half its body, then stalls: the build is killed while
+          // it waits, with a partial download in the cache. The next build (same server, so
+          // the same cache folder) takes it over and asks only for the rest.
+          let stalled = 0;
+          const proxy = startFaultProxy(
+            nginx.url,
+            (path, _n, range) => {
+              if (!path.endsWith(`${TILE}.npy`) || range !== undefined) return undefined;
+              return stalled++ === 0 ? "stall" : undefined;
+            },
+            60_000,
+          );
+          const partCache = join(tmp, "part-cache");
+          const copy = mirrorPath(partCache, `${proxy.url}${TILE_NPY}`);
+          const parts = () =>
+            Array.from(Deno.readDirSync(dirname(copy)))
+              .filter((e) => e.name.startsWith(`${basename(copy)}.part-`))
+              .map((e) => Deno.statSync(join(dirname(copy), e.name)).size);
+          try {
+            const child = new Deno.Command(Deno.execPath(), {
+              args: [
+                "run",
+                "-A",
+                "tasks/build.ts",
+                proxy.url,
+                "--zones",
+                "30,31",
+                "--year",
+                "2024",
+                "--output-dir",
+                join(tmp, "partial"),
+                "--cache-dir",
+                partCache,
+              ],
+              cwd: REPO,
+              stdout: "null",
+              stderr: "null",
+            }).spawn();
+            // Written in 1 MiB pieces: wait for the stalled half to be on disk.
+            const half = (await Deno.stat(join(data, TILE_NPY))).size >> 1;
+            let held = 0;
+            for (let i = 0; i < 1500 && held < half - (1 << 20); i++) {
+              await new Promise((r) => setTimeout(r, 20));
+              held = (() => {
+                try {
+                  return Math.max(0, ...parts());
+                } catch {
+                  return 0;
+                }
+              })();
+            }
+            child.kill("SIGKILL");
+            await child.status;
+            assert(held > 0, "no partial download to take over");
+            const r = await build(proxy.url, join(tmp, "continued"), ["--cache-dir", partCache]);
+            assertEquals(r.code, 0, r.stderr + r.stdout);
+            assertDeepEquals(await diffTrees(local, join(tmp, "continued")), []);
+            const hits = proxy.hits.filter((h) =>
+              h.path === `/${TILE_NPY}` && h.range !== "bytes=0-4095"
+            );
+            assertDeepEquals(hits.map((h) => h.range), [undefined, `bytes=${held}-`]);
+            assertEquals(JSON.parse(r.stdout).transfer.partialsTaken, 1);
+            assertDeepEquals(parts(), []);
+            assert(await Deno.stat(`${copy}.sha256`).then(() => true), "not cached");
           } finally {
             await proxy.stop();
           }

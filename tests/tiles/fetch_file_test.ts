@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { assertEquals } from "../assert.ts";
-import { fetchFileTo, fileSink, MemorySink } from "../../lib/remote/fetch_file.ts";
+import { fetchFileTo, fileSink, hashedFile, MemorySink } from "../../lib/remote/fetch_file.ts";
+import { adoptPartial, partPath } from "../../lib/remote/cache_paths.ts";
 import { Limiter } from "../../lib/read/limiter.ts";
 
 const SIZE = 3 * (1 << 20) + 12_345; // over the 1 MiB read and write buffers, not a multiple
@@ -34,6 +35,9 @@ function dribbling(cutAt?: number) {
       const range = req.headers.get("range");
       ranges.push(range);
       const from = range ? Number(/^bytes=(\d+)-$/.exec(range)![1]) : 0;
+      if (from >= SIZE) {
+        return new Response(null, { status: 416, headers: { "content-range": `bytes */${SIZE}` } });
+      }
       const end = !range && cutAt !== undefined ? cutAt : SIZE;
       let at = from, step = 1;
       const body = new ReadableStream<Uint8Array>({
@@ -117,6 +121,78 @@ Deno.test("fetchFileTo: a body cut short resumes from the byte reached, digest o
     assertEquals(firstDifference(await Deno.readFile(`${dir}/b.part`)), -1);
   } finally {
     await srv.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fetchFileTo from a partial download: the rest only; a whole one, or a longer one", async () => {
+  const srv = dribbling();
+  const dir = await Deno.makeTempDir({ prefix: "tz-fetch-" });
+  try {
+    for (const held of [1_000_001, SIZE, SIZE + 10]) {
+      srv.ranges.length = 0;
+      const path = `${dir}/held-${held}`;
+      // What a killed build had written: the file's first bytes (or, past SIZE, junk after).
+      const prefix = new Uint8Array(held);
+      prefix.set(BYTES.subarray(0, Math.min(held, SIZE)));
+      await Deno.writeFile(path, prefix);
+      const from = await hashedFile(path);
+      using f = await Deno.open(path, { write: true });
+      await f.seek(0, Deno.SeekMode.End);
+      const got = await fetchFileTo(srv.url, fileSink(f), { ...opts(), from });
+      assertEquals(got.sha256, SHA, `held ${held}`);
+      assertEquals(firstDifference(await Deno.readFile(path)), -1, `held ${held}`);
+      // Held bytes are not asked for again; more than the file has means starting over.
+      const want = held < SIZE
+        ? [`bytes=${held}-`]
+        : held === SIZE
+        ? [`bytes=${SIZE}-`]
+        : [`bytes=${held}-`, null];
+      assertEquals(srv.ranges.join(), want.join(), `held ${held}`);
+    }
+  } finally {
+    await srv.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("adoptPartial takes the longest part of a dead build, removes the rest, spares live ones", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tz-fetch-" });
+  try {
+    const path = `${dir}/grid.npy`;
+    // A pid that is surely gone: a child that has exited.
+    const gone = new Deno.Command("true").spawn();
+    await gone.status;
+    const deadPid = gone.pid;
+    await Deno.writeFile(`${path}.part-${deadPid}-aaaaaaaaaaaa`, BYTES.subarray(0, 10));
+    await Deno.writeFile(`${path}.part-${deadPid}-bbbbbbbbbbbb`, BYTES.subarray(0, 100));
+    // A live build's part (pid 1 runs for as long as the machine does) and another file's.
+    await Deno.writeFile(`${path}.part-1-cccccccccccc`, BYTES.subarray(0, 1000));
+    await Deno.writeFile(`${dir}/other.npy.part-${deadPid}-dddddddddddd`, BYTES.subarray(0, 5));
+    const mine = partPath(path);
+    const got = await adoptPartial(path, mine);
+    assertEquals(got?.bytes, 100);
+    assertEquals(
+      got!.hash.digest("hex"),
+      createHash("sha256").update(BYTES.subarray(0, 100)).digest("hex"),
+    );
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(
+      left.join(),
+      [
+        mine.slice(dir.length + 1),
+        "grid.npy.part-1-cccccccccccc",
+        `other.npy.part-${deadPid}-dddddddddddd`,
+      ]
+        .sort().join(),
+    );
+    // Nothing of a dead build left: nothing to take over.
+    assertEquals(await adoptPartial(`${dir}/none.npy`, partPath(`${dir}/none.npy`)), undefined);
+    assertEquals(
+      await adoptPartial(`${dir}/missing/x.npy`, partPath(`${dir}/missing/x.npy`)),
+      undefined,
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
