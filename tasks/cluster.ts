@@ -12,7 +12,14 @@ import { listTiles } from "../lib/tiles/tile_list.ts";
 import { zoneBandCount } from "../lib/tiles/band_count.ts";
 import { balance, sliceItems, workList } from "../lib/cluster/work_list.ts";
 import { parseTasks } from "../lib/cluster/shard_flag.ts";
-import { type ClusterBuild, memoryNote, taskMemoryMiB } from "../lib/cluster/build_command.ts";
+import {
+  CLUSTER_SPOOL_MIB,
+  type ClusterBuild,
+  memoryNote,
+  taskMemoryMiB,
+} from "../lib/cluster/build_command.ts";
+import { applyRemoteFlags, REMOTE_FLAGS } from "../lib/cli/remote_flags.ts";
+import { isUrl } from "../lib/tiles/remote.ts";
 import { clusterDir, k8sFiles, slurmFiles } from "../lib/cluster/files.ts";
 import {
   jobStates,
@@ -34,6 +41,10 @@ slice of the work list (build --shard), balanced by expected work across every s
 and a finalise step (build --finalize) that runs once every slice succeeded. The files go to
 OUTPUT_DIR/cluster/. Step by step: docs/cluster.md.
 
+BASE may be an http(s):// URL serving the published tiles (with its registry): the tasks
+then fetch their tiles themselves, no node needs a copy (give --output-dir; each task's spool
+takes ${CLUSTER_SPOOL_MIB} MiB of shared memory, added to its memory, then its $TMPDIR).
+
 Build options (passed to every task, as deno task build takes them):
   --zones LIST        UTM zones (default: every zone with tiles)
   --year YYYY         year (default 2024)
@@ -43,6 +54,9 @@ Build options (passed to every task, as deno task build takes them):
   --bands N           embedding bands (default: each zone's most common count)
   --registry-dir DIR  where registry.parquet is
   --layout, --dataset, --landmask-version  the tile layout, as for deno task build
+  --registry, --connections, --timeout, --retries, --check-hashes, --cache-dir
+                      reading over HTTP, as for deno task build (a --cache-dir must be a
+                      folder every node sees)
   --rgb, --pca        the finalise step also writes the RGB / PCA previews
   --tasks N           slices = array tasks / Indexed Job completions (required)
   --mem M             memory per task, e.g. 2G or 900M (default: computed from workers ×
@@ -88,6 +102,7 @@ await runTask("cluster", async () => {
       bands: { type: "string" },
       "registry-dir": { type: "string" },
       ...LAYOUT_FLAGS,
+      ...REMOTE_FLAGS,
       rgb: { type: "boolean" },
       pca: { type: "boolean" },
       tasks: { type: "string" },
@@ -157,9 +172,14 @@ await runTask("cluster", async () => {
   }
   const parallelism = parseIntFlag(values.parallelism, "parallelism", 1, 100_000);
 
-  const registryDir = values["registry-dir"] && resolve(values["registry-dir"]);
+  // Checked here, and set for this process's own reads (tile list, band vote).
+  const registry = applyRemoteFlags(values);
+  const registryDirFlag = values["registry-dir"] && resolve(values["registry-dir"]);
+  const registryDir = registry ?? registryDirFlag;
   const layout = parseLayoutFlags(values);
-  const base = resolve(await resolveBase(positionals[1], { quiet: json, registryDir, layout }));
+  const given = await resolveBase(positionals[1], { quiet: json, registryDir, layout });
+  const remote = isUrl(given);
+  const base = remote ? given : resolve(given);
   const outputDir = resolve(values["output-dir"] ?? defaultOutputDir(base));
   await checkOutputDir(outputDir, values["output-dir"] ? "--output-dir" : "the output directory");
   const list = await listTiles(base, { year, zones, registryDir });
@@ -173,9 +193,10 @@ await runTask("cluster", async () => {
   if (bandsFlag === undefined) {
     for (const p of plans) bands = Math.max(bands, await zoneBandCount(base, p));
   }
-  const mib = taskMemoryMiB(workers, bands);
+  const spoolMiB = remote ? CLUSTER_SPOOL_MIB : 0;
+  const mib = taskMemoryMiB(workers, bands) + spoolMiB;
   const mem = values.mem ?? `${mib}M`;
-  const memNote = memoryNote(workers, bands, mib, values.mem);
+  const memNote = memoryNote(workers, bands, mib, values.mem, spoolMiB);
   const memMiB = values.mem ? toMiB(values.mem) : mib;
 
   const build: ClusterBuild = {
@@ -186,11 +207,20 @@ await runTask("cluster", async () => {
     workers,
     compress,
     bands: bandsFlag,
-    registryDir,
+    registryDir: registryDirFlag,
     tasks,
     rgb: values.rgb,
     pca: values.pca,
     layout,
+    remote: {
+      registry: registry && (isUrl(registry) ? registry : resolve(registry)),
+      connections: values.connections,
+      timeout: values.timeout,
+      retries: values.retries,
+      checkHashes: values["check-hashes"],
+      cacheDir: values["cache-dir"] && resolve(values["cache-dir"]),
+    },
+    env: remote ? { TZ_SPOOL_MEMORY_MB: String(CLUSTER_SPOOL_MIB) } : undefined,
   };
   const summary = {
     scheduler,
@@ -316,11 +346,17 @@ await runTask("cluster", async () => {
     }
     return rel ? `${podBase.replace(/\/$/, "")}/${rel}` : podBase;
   };
-  const podBuild: ClusterBuild = {
+  if (remote && values["cache-dir"]) {
+    throw bad("--cache-dir with k8s and a URL BASE: pods see only the claim; leave it out");
+  }
+  if (remote && !values["pod-output-dir"]) {
+    throw bad(`BASE is a URL: give --pod-output-dir (the output dir as the pods see it)`);
+  }
+  const podBuild: ClusterBuild = remote ? { ...build, outputDir: values["pod-output-dir"]! } : {
     ...build,
     base: podBase,
     outputDir: values["pod-output-dir"] ?? onPod(outputDir, "--output-dir", "--pod-output-dir"),
-    registryDir: registryDir && onPod(registryDir, "--registry-dir", "--pod-base"),
+    registryDir: registryDirFlag && onPod(registryDirFlag, "--registry-dir", "--pod-base"),
   };
   const k8s = {
     image: values.image!,

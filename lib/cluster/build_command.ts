@@ -22,6 +22,42 @@ export interface ClusterBuild {
   pca?: boolean;
   /** `--layout`, `--dataset`, `--landmask-version` as the user gave them. */
   layout?: { layout?: string; dataset?: string; landmaskVersion?: string };
+  /**
+   * The remote flags as the user gave them (`--registry`, `--connections`, `--timeout`,
+   * `--retries`, `--check-hashes`, `--cache-dir`), passed on to every task.
+   */
+  remote?: RemoteBuildFlags;
+  /** Environment of every task (the spool's memory budget when BASE is a URL). */
+  env?: Record<string, string>;
+}
+
+/** The remote flags a cluster run passes on. */
+export interface RemoteBuildFlags {
+  registry?: string;
+  connections?: string;
+  timeout?: string;
+  retries?: string;
+  checkHashes?: boolean;
+  cacheDir?: string;
+}
+
+/**
+ * Shared memory of the tile spool per task when BASE is a URL (TZ_SPOOL_MEMORY_MB, added to
+ * the task's memory; beyond it tiles go to the task's $TMPDIR): a few tiles, not the 4 GiB a
+ * lone build may take.
+ */
+export const CLUSTER_SPOOL_MIB = 1024;
+
+function remoteArgs(r: RemoteBuildFlags | undefined): string[] {
+  if (!r) return [];
+  return [
+    ...(r.registry ? ["--registry", r.registry] : []),
+    ...(r.connections ? ["--connections", r.connections] : []),
+    ...(r.timeout ? ["--timeout", r.timeout] : []),
+    ...(r.retries ? ["--retries", r.retries] : []),
+    ...(r.checkHashes ? ["--check-hashes"] : []),
+    ...(r.cacheDir ? ["--cache-dir", r.cacheDir] : []),
+  ];
 }
 
 function common(b: ClusterBuild): string[] {
@@ -40,6 +76,7 @@ function common(b: ClusterBuild): string[] {
     ...(b.layout?.layout ? ["--layout", b.layout.layout] : []),
     ...(b.layout?.dataset ? ["--dataset", b.layout.dataset] : []),
     ...(b.layout?.landmaskVersion ? ["--landmask-version", b.layout.landmaskVersion] : []),
+    ...remoteArgs(b.remote),
   ];
 }
 
@@ -84,9 +121,16 @@ export function taskMemoryMiB(workers: number, bands: number): number {
 }
 
 /** The sentence scripts carry to say where their memory figure comes from. */
-export function memoryNote(workers: number, bands: number, mib: number, given?: string): string {
+export function memoryNote(
+  workers: number,
+  bands: number,
+  mib: number,
+  given?: string,
+  spoolMiB = 0,
+): string {
   const perWorker = Math.ceil(1.5 * (bands + 4)) + 16;
   const computed = `${workers} worker(s) × ${perWorker} MiB (one 1024 × 1024 shard of ${bands} ` +
-    `bands each) + ${BASE_MIB} MiB for the process, + 25 % = ${mib} MiB`;
+    `bands each) + ${BASE_MIB} MiB for the process, + 25 %` +
+    (spoolMiB ? `, + ${spoolMiB} MiB for the tiles fetched over HTTP` : "") + ` = ${mib} MiB`;
   return given ? `memory given: ${given} (computed: ${computed})` : `memory per task: ${computed}`;
 }

@@ -48,6 +48,7 @@ function podSpec(b: ClusterBuild, o: K8sOptions, name: string, args: string[]): 
       image: o.image,
       workingDir: o.toolkit,
       command: ["deno", "run", "-A", "tasks/build.ts", ...args],
+      ...(b.env ? { env: Object.entries(b.env).map(([name, value]) => ({ name, value })) } : {}),
       resources: {
         requests: { cpu: String(b.workers), memory },
         limits: { memory },

@@ -35,10 +35,11 @@ function directives(d: Record<string, string | undefined>): string {
     .map(([k, v]) => `#SBATCH --${k}=${v}`).join("\n");
 }
 
-function body(o: SlurmOptions, args: string[]): string {
+function body(o: SlurmOptions, args: string[], env: Record<string, string> = {}): string {
   return [
     "set -euo pipefail",
     `DENO="\${DENO:-${o.deno}}"`,
+    ...Object.entries(env).map(([k, v]) => `export ${k}=${shellWord(v)}`),
     `cd ${shellWord(o.toolkit)}`,
     // exec: the scheduler's SIGTERM (scancel, time limit) reaches the build, which finishes
     // the shards in hand and releases its locks.
@@ -75,7 +76,7 @@ export function slurmBuildScript(b: ClusterBuild, o: SlurmOptions): string {
       time: o.time,
       output: `${o.logs}/build-%A_%a.out`,
     }),
-    body(o, sliceArgs(b, "slurm")),
+    body(o, sliceArgs(b, "slurm"), b.env),
     "",
   ].join("\n");
 }
@@ -100,7 +101,7 @@ export function slurmFinalizeScript(b: ClusterBuild, o: SlurmOptions): string {
       time: o.time,
       output: `${o.logs}/finalize-%j.out`,
     }),
-    body(o, finaliseArgs(b)),
+    body(o, finaliseArgs(b), b.env),
     "",
   ].join("\n");
 }

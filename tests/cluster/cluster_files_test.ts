@@ -18,6 +18,7 @@ import { withTmp } from "../helpers/env.ts";
 import { diffTrees } from "../helpers/store_files.ts";
 import { printed } from "../cli/helpers.ts";
 import { toYaml } from "../../lib/cluster/k8s.ts";
+import { withNginx } from "../helpers/nginx.ts";
 
 const STORES = ["utm30_2024.zarr", "utm31_2024.zarr"];
 
@@ -155,6 +156,34 @@ Deno.test("cluster files: SLURM scripts, Kubernetes Jobs, status", async (t) => 
       assertEquals(f.code, 0, printed(f));
       for (const s of STORES) assertDeepEquals(await diffTrees(join(ref, s), join(out, s)), []);
     });
+
+    await t.step(
+      "k8s with BASE a URL: pods fetch from it, the claim holds the output",
+      async () => {
+        const skipped = await withNginx(base, async (nginx) => {
+          const args = [
+            "k8s",
+            nginx.url,
+            ...["--output-dir", join(dir, "zarr-k8s-url"), "--tasks", "2"],
+            ...["--image", "tz:1", "--pvc", "out", "--retries", "2"],
+          ];
+          const refused = await runCli("cluster", args);
+          assertEquals(refused.code, 2, printed(refused));
+          assertEquals(/give --pod-output-dir/.test(refused.stderr), true, refused.stderr);
+          const r = await runCli("cluster", [...args, "--pod-output-dir", "/data/zarr", "--json"]);
+          assertEquals(r.code, 0, printed(r));
+          const job = YAML.parse(await Deno.readTextFile(JSON.parse(r.stdout).files.build));
+          new Job(job).validate();
+          const c = job.spec.template.spec.containers[0];
+          assertEquals(c.command[4], nginx.url);
+          assertEquals(c.command.join(" ").includes("--output-dir /data/zarr"), true);
+          assertEquals(c.command.join(" ").includes("--retries 2"), true);
+          assertDeepEquals(c.env, [{ name: "TZ_SPOOL_MEMORY_MB", value: "1024" }]);
+          assertEquals(Number(c.resources.limits.memory.replace("Mi", "")) > 1024, true);
+        });
+        if (skipped) console.warn(`k8s URL step skipped: ${skipped}`);
+      },
+    );
 
     await t.step("status: shards done per store, slices behind", async () => {
       const out = join(dir, "status");

@@ -4,7 +4,8 @@
  * a one-machine build; (b) an array task cancelled (`scancel JOB_TASK`) makes the finalise job
  * never run, `build --finalize` then refuses naming the slice, and re-submitting that one index
  * (`--indices 1`) finishes the stores, identical; (c) a second array of another plan (another
- * slice count) into the same store fails in every task, naming the difference.
+ * slice count) into the same store fails in every task, naming the difference; (d) BASE a URL
+ * (Debian's nginx on loopback): the tasks fetch their own tiles, the stores are the same.
  */
 import { join } from "node:path";
 import { assertDeepEquals, assertEquals } from "../assert.ts";
@@ -15,6 +16,7 @@ import { diffTrees } from "../helpers/store_files.ts";
 import { printed } from "../cli/helpers.ts";
 import { jobStates, waitForJob } from "../../lib/cluster/slurm.ts";
 import { ensureSlurm } from "./slurm_env.ts";
+import { withNginx } from "../helpers/nginx.ts";
 
 const slurm = await ensureSlurm();
 if (!slurm.ok) console.warn(`SKIPPING the SLURM tests: ${slurm.reason}`);
@@ -132,6 +134,32 @@ Deno.test({
         assertEquals(r.stdout.includes("(indices 1)"), true, r.stdout);
         assertDeepEquals(await sameStores(ref, out), []);
       });
+
+      await t.step(
+        "(d) BASE a URL: the tasks fetch their tiles from nginx, same stores",
+        async () => {
+          const skipped = await withNginx(base, async (nginx) => {
+            const out = join(dir, "d");
+            const r = await runCli("cluster", [
+              "slurm",
+              nginx.url,
+              ...["--output-dir", out, "--tasks", "2", "--workers", "1", "--connections", "4"],
+              ...["--submit", "--wait"],
+            ]);
+            assertEquals(r.code, 0, printed(r));
+            assertDeepEquals(await sameStores(ref, out), []);
+            // The tasks were given the URL and the flags, and the spool's memory is counted.
+            const script = await Deno.readTextFile(join(out, "cluster", "slurm-build-2024.sbatch"));
+            assertEquals(script.includes(`tasks/build.ts ${nginx.url} `), true, script);
+            assertEquals(script.includes("--connections 4"), true, script);
+            assertEquals(script.includes("export TZ_SPOOL_MEMORY_MB=1024"), true, script);
+            assertEquals(/#SBATCH --mem=\d+M/.test(script), true, script);
+            const mem = Number(/#SBATCH --mem=(\d+)M/.exec(script)![1]);
+            assertEquals(mem >= 1024 + 256, true, script);
+          });
+          if (skipped) console.warn(`(d) skipped: ${skipped}`);
+        },
+      );
     });
   },
 });
