@@ -286,24 +286,8 @@ Deno.test({
       assertDeepEquals(errors, [], "console errors");
     });
 
-    await t.step("panning away cancels the tiles in flight", async () => {
-      // A fresh page on zone 31 at its fit zoom, through a proxy that answers each chunk
-      // request 2 s late: whatever the machine's speed, the band tiles' fetches are still in
-      // flight when the view moves away (a fast loopback once served them all within 150 ms).
-      const proxy = startFaultProxy(
-        srv.url,
-        (path) => /\/(embeddings|scales)\/c\//.test(path) ? "slow" : undefined,
-        4000,
-        2000,
-      );
-      try {
-        await pansAway(proxy.url);
-      } finally {
-        await proxy.stop();
-      }
-    });
-
-    async function pansAway(base: string) {
+    // Opens zone 31 from `base`, starts band tiles and moves away while they are in flight.
+    const pansAway = async (base: string) => {
       await openViewer(page, `${base}?store=utm31_2024.zarr`);
       const failedBefore = failed.length;
       const statsBefore = await page.evaluate(() =>
@@ -341,7 +325,24 @@ Deno.test({
       // No tile of the old view was started after the move.
       assertEquals(stats.tilesStarted, atMove.tilesStarted, "tiles started after the move");
       await setBands(page, [0, 1, 2]);
-    }
+    };
+
+    await t.step("panning away cancels the tiles in flight", async () => {
+      // A fresh page on zone 31 at its fit zoom, through a proxy that answers each chunk
+      // request 2 s late: whatever the machine's speed, the band tiles' fetches are still in
+      // flight when the view moves away (a fast loopback once served them all within 150 ms).
+      const proxy = startFaultProxy(
+        srv.url,
+        (path) => /\/(embeddings|scales)\/c\//.test(path) ? "slow" : undefined,
+        4000,
+        2000,
+      );
+      try {
+        await pansAway(proxy.url);
+      } finally {
+        await proxy.stop();
+      }
+    });
 
     await t.step("?store=URL opens a store by URL (manual mode)", async () => {
       await openViewer(page, `${srv.url}?store=${encodeURIComponent(`${srv.url}utm31_2024.zarr`)}`);
