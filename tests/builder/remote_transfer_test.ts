@@ -201,8 +201,18 @@ Deno.test({
               h.path === `/${TILE_NPY}` && h.range !== "bytes=0-4095"
             );
             assertDeepEquals(hits.map((h) => h.range), [undefined, `bytes=${held}-`]);
-            assertEquals(JSON.parse(r.stdout).transfer.partialsTaken, 1);
-            assertDeepEquals(parts(), []);
+            // Other files may have been mid-way too when the build was killed: taken over alike.
+            const taken = JSON.parse(r.stdout).transfer.partialsTaken;
+            assert(taken >= 1, `partialsTaken ${taken}`);
+            const left: string[] = [];
+            const list = (d: string) => {
+              for (const e of Deno.readDirSync(d)) {
+                if (e.isDirectory) list(join(d, e.name));
+                else if (e.name.includes(".part-")) left.push(join(d, e.name));
+              }
+            };
+            list(partCache);
+            assertDeepEquals(left, []);
             assert(await Deno.stat(`${copy}.sha256`).then(() => true), "not cached");
           } finally {
             await proxy.stop();
