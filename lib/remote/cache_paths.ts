@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import type { Hash } from "node:crypto";
 import { writeFileAtomic } from "../fs_atomic.ts";
 import { hashedFile } from "./fetch_file.ts";
+import { processGone } from "./process_gone.ts";
 
 /**
  * The path of `url`'s copy under `root`.
@@ -63,12 +64,6 @@ export function partPath(path: string): string {
   const rand = crypto.getRandomValues(new Uint8Array(6));
   const hex = [...rand].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${path}.part-${Deno.pid}-${hex}`;
-}
-
-/** Whether process `pid` is gone (undefined where /proc cannot tell). */
-async function processGone(pid: number): Promise<boolean | undefined> {
-  if (!(await Deno.stat("/proc/self").then(() => true, () => false))) return undefined;
-  return !(await Deno.stat(`/proc/${pid}`).then(() => true, () => false));
 }
 
 /**

@@ -24,6 +24,7 @@ import { isUrl, REMOTE_ENV, remoteCounters, remoteSettings } from "../tiles/remo
 import { digestKey, tileDigests, type TileHashes } from "../tiles/tile_hashes.ts";
 import type { TileRef } from "../tiles/tile_ref.ts";
 import { adoptPartial, mirrorPath, partPath, readSidecar, writeSidecar } from "./cache_paths.ts";
+import { processGone } from "./process_gone.ts";
 import {
   type ByteSink,
   fetchFileTo,
@@ -171,14 +172,14 @@ export async function startTileSpool(opts: TileSpoolOptions): Promise<TileSpool 
  * whose process is gone), so a SIGKILL leaves nothing behind once the next build starts.
  */
 async function sweepDeadSpools(): Promise<void> {
-  // Liveness comes from /proc: elsewhere, leave every spool alone.
-  if (!(await Deno.stat("/proc/self").then(() => true, () => false))) return;
   const tmp = tmpdir();
   for await (const e of Deno.readDir(tmp)) {
     const pid = /^tz-spool-(\d+)-/.exec(e.name)?.[1];
     if (!pid || !e.isDirectory || Number(pid) === Deno.pid) continue;
-    const alive = await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
-    if (!alive) await Deno.remove(join(tmp, e.name), { recursive: true }).catch(() => {});
+    // Liveness comes from /proc: where it cannot tell, every spool is left alone.
+    if (await processGone(Number(pid)) === true) {
+      await Deno.remove(join(tmp, e.name), { recursive: true }).catch(() => {});
+    }
   }
 }
 
